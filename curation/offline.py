@@ -1,0 +1,30 @@
+"""The switches that keep every library from reaching outside the premises.
+
+Each variable here was seen causing an outbound connection when unset (see ARCHITECTURE.md):
+Prefect's server heartbeat and client analytics, tldextract's public-suffix download inside
+Presidio's e-mail recognizer, and the Hugging Face hub pings of `datasets`. They are set before
+any of those libraries is imported, by every entry point.
+"""
+
+from __future__ import annotations
+
+import os
+
+OFFLINE_ENVIRONMENT: dict[str, str] = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
+    "HF_HUB_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "PREFECT_CLOUD_API_URL": "http://127.0.0.1:9/api",
+    # The ephemeral Prefect server takes 11-18 s to start on a 2-core machine; default is 20.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_UI_ENABLED": "false",
+}
+
+
+def enforce_offline() -> None:
+    """Set every no-egress switch, overriding anything inherited from the environment."""
+    os.environ.update(OFFLINE_ENVIRONMENT)
