@@ -40,7 +40,7 @@ demo: setup
 	$(VENV)/bin/curate demo
 
 test: setup
-	$(VENV)/bin/python -m pytest -n 2 -q
+	$(VENV)/bin/python -m pytest -n 2 --dist loadfile -q
 
 lint:
 	$(VENV)/bin/ruff format --check . && $(VENV)/bin/ruff check .

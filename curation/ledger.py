@@ -62,7 +62,9 @@ def ledger_table(
             return pa.nulls(n, type=type_)
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
-        return pa.array(values, type=type_) if not isinstance(values, pa.Array) else values.cast(type_)
+        return (
+            pa.array(values, type=type_) if not isinstance(values, pa.Array) else values.cast(type_)
+        )
 
     return pa.Table.from_arrays(
         [
@@ -122,7 +124,9 @@ class Reconciliation:
         }
 
 
-def reconcile(ledger: pa.Table, input_ids: pa.Array | Sequence[str], kept_ids: pa.Array | Sequence[str]) -> Reconciliation:
+def reconcile(
+    ledger: pa.Table, input_ids: pa.Array | Sequence[str], kept_ids: pa.Array | Sequence[str]
+) -> Reconciliation:
     """Check `inputs = kept + dropped + quarantined`, overall and per stage.
 
     A document is *terminal* at the first stage that drops or quarantines it; it must not
@@ -136,7 +140,9 @@ def reconcile(ledger: pa.Table, input_ids: pa.Array | Sequence[str], kept_ids: p
     terminal_mask = pc.is_in(decision, value_set=pa.array([d.value for d in TERMINAL]))
     terminal = ledger.filter(terminal_mask)
     terminal_ids = terminal.column("doc_id").combine_chunks()
-    n_dropped = int(pc.sum(pc.equal(terminal.column("decision"), Decision.DROPPED.value)).as_py() or 0)
+    n_dropped = int(
+        pc.sum(pc.equal(terminal.column("decision"), Decision.DROPPED.value)).as_py() or 0
+    )
     n_quarantined = terminal.num_rows - n_dropped
 
     if len(pc.unique(terminal_ids)) != len(terminal_ids):
@@ -146,7 +152,10 @@ def reconcile(ledger: pa.Table, input_ids: pa.Array | Sequence[str], kept_ids: p
     if pc.any(pc.is_in(kept, value_set=terminal_ids)).as_py():
         problems.append("a kept document was also dropped or quarantined")
     accounted = np.concatenate(
-        [np.asarray(kept.to_pylist(), dtype=object), np.asarray(terminal_ids.to_pylist(), dtype=object)]
+        [
+            np.asarray(kept.to_pylist(), dtype=object),
+            np.asarray(terminal_ids.to_pylist(), dtype=object),
+        ]
     )
     if len(accounted) != len(inputs):
         problems.append(

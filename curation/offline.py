@@ -18,7 +18,6 @@ OFFLINE_ENVIRONMENT: dict[str, str] = {
     "HF_DATASETS_OFFLINE": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "TRANSFORMERS_OFFLINE": "1",
-    "PREFECT_CLOUD_API_URL": "http://127.0.0.1:9/api",
     # The ephemeral Prefect server takes 11-18 s to start on a 2-core machine; default is 20.
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     "PREFECT_UI_ENABLED": "false",

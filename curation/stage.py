@@ -63,7 +63,9 @@ class StageDecision:
         )
 
     def surviving_mask(self) -> pa.Array:
-        return pc.is_in(self.decision, value_set=pa.array([Decision.KEPT.value, Decision.MODIFIED.value]))
+        return pc.is_in(
+            self.decision, value_set=pa.array([Decision.KEPT.value, Decision.MODIFIED.value])
+        )
 
 
 def _as_string_array(values, n: int) -> pa.Array:
@@ -84,10 +86,14 @@ class StageResult:
     ledger: pa.Table
 
 
-def apply_decision(stage: str, table: pa.Table, decision: StageDecision, run_id: str) -> StageResult:
+def apply_decision(
+    stage: str, table: pa.Table, decision: StageDecision, run_id: str
+) -> StageResult:
     """Split `table` by `decision` and record one ledger row per input row."""
     if len(decision.decision) != table.num_rows:
-        raise ValueError(f"stage {stage}: decision has {len(decision.decision)} rows, batch {table.num_rows}")
+        raise ValueError(
+            f"stage {stage}: decision has {len(decision.decision)} rows, batch {table.num_rows}"
+        )
     ledger = ledger_table(
         run_id,
         stage,

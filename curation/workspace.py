@@ -44,7 +44,14 @@ class Workspace:
         return self.root / "prefect"
 
     def ensure(self) -> Workspace:
-        for path in (self.root, self.warehouse, self.runs, self.models, self.indexes, self.prefect_home):
+        for path in (
+            self.root,
+            self.warehouse,
+            self.runs,
+            self.models,
+            self.indexes,
+            self.prefect_home,
+        ):
             path.mkdir(parents=True, exist_ok=True)
         return self
 

@@ -1,0 +1,216 @@
+"""Versioned datasets: one atomic Iceberg commit per run, tagged with the version name.
+
+A version is a snapshot of the dataset table that holds the full kept set of a run, made by a
+single transaction that overwrites the table's rows, stamps the snapshot with the run id, spec
+fingerprint, code version and the run's reconciled counts, and tags it. If anything raises
+before the transaction commits, the previous version stays current and untouched. The ledger of
+every decision is appended to a sibling table `<name>__ledger` *before* the data commit, so a
+committed version always has its ledger; a crashed run leaves at most ledger rows of a run id
+that no version references.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from catalogs.exceptions import DatasetNotFound, VersionNotFound
+from curation.ledger import LEDGER_SCHEMA
+from curation.schema import DOCUMENT_SCHEMA, conform
+
+if TYPE_CHECKING:
+    from pyiceberg.catalog import Catalog
+    from pyiceberg.table import Table
+
+LEDGER_SUFFIX = "__ledger"
+SIDE_TABLE_SUFFIXES = (LEDGER_SUFFIX,)
+PROPERTY_PREFIX = "curate."
+_VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """What a version is: its tag, snapshot, run and counts."""
+
+    dataset: str
+    name: str
+    snapshot_id: int
+    created_at: str
+    run_id: str | None
+    spec_fingerprint: str | None
+    code_version: str | None
+    row_count: int
+    summary: dict[str, Any]
+    location: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "version": self.name,
+            "snapshot_id": self.snapshot_id,
+            "created_at": self.created_at,
+            "run_id": self.run_id,
+            "spec_fingerprint": self.spec_fingerprint,
+            "code_version": self.code_version,
+            "row_count": self.row_count,
+            "summary": self.summary,
+            "location": self.location,
+        }
+
+
+def split_identifier(name: str) -> tuple[str, str]:
+    """`ns.table` -> (ns, table); a bare name goes to the `curated` namespace."""
+    namespace, _, table = name.rpartition(".")
+    return (namespace or "curated", table)
+
+
+def qualified(name: str) -> str:
+    return ".".join(split_identifier(name))
+
+
+def validate_version_name(name: str) -> str:
+    if not _VERSION_NAME.match(name):
+        raise ValueError(
+            f"version name {name!r} must start with a letter or digit and contain only "
+            "letters, digits, '.', '_' or '-' (at most 64 characters)"
+        )
+    return name
+
+
+def _ensure_table(catalog: Catalog, identifier: str, schema: pa.Schema) -> Table:
+    namespace, _ = split_identifier(identifier)
+    catalog.create_namespace_if_not_exists(namespace)
+    return catalog.create_table_if_not_exists(qualified(identifier), schema=schema)
+
+
+def next_version_name(table: Table) -> str:
+    """`v{n+1}` where n is the highest existing `v<number>` tag."""
+    numbers = [
+        int(name[1:])
+        for name, ref in table.metadata.refs.items()
+        if ref.snapshot_ref_type.value == "tag" and re.fullmatch(r"v\d+", name)
+    ]
+    return f"v{max(numbers, default=0) + 1}"
+
+
+def commit_version(
+    catalog: Catalog,
+    dataset: str,
+    documents: pa.Table,
+    ledger: pa.Table,
+    *,
+    run_id: str,
+    spec_fingerprint: str,
+    code_version: str,
+    summary: dict[str, Any],
+    version_name: str | None = None,
+) -> VersionInfo:
+    """Append the ledger, then overwrite the dataset with `documents` and tag it, atomically."""
+    from pyiceberg.table.update.snapshot import ManageSnapshots
+
+    table = _ensure_table(catalog, dataset, DOCUMENT_SCHEMA)
+    ledger_table = _ensure_table(catalog, dataset + LEDGER_SUFFIX, LEDGER_SCHEMA)
+    name = validate_version_name(version_name) if version_name else next_version_name(table)
+    if name in table.metadata.refs:
+        raise ValueError(f"dataset {qualified(dataset)} already has a version named {name!r}")
+    properties = {
+        f"{PROPERTY_PREFIX}run_id": run_id,
+        f"{PROPERTY_PREFIX}spec_fingerprint": spec_fingerprint,
+        f"{PROPERTY_PREFIX}code_version": code_version,
+        f"{PROPERTY_PREFIX}version": name,
+        f"{PROPERTY_PREFIX}summary": json.dumps(summary, sort_keys=True, separators=(",", ":")),
+    }
+    if ledger.num_rows:
+        ledger_table.append(
+            ledger.cast(LEDGER_SCHEMA),
+            snapshot_properties={f"{PROPERTY_PREFIX}run_id": run_id},
+        )
+    with table.transaction() as transaction:
+        transaction.overwrite(conform(documents), snapshot_properties=properties)
+        snapshot_id = transaction.table_metadata.current_snapshot_id
+        ManageSnapshots(transaction).create_tag(snapshot_id, name).commit()
+    return get_version(catalog, dataset, name)
+
+
+def load_dataset_table(catalog: Catalog, dataset: str) -> Table:
+    from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
+
+    try:
+        return catalog.load_table(qualified(dataset))
+    except (NoSuchTableError, NoSuchNamespaceError) as error:
+        raise DatasetNotFound(
+            f"no dataset named {qualified(dataset)!r} in the catalog: `curate catalog list` "
+            "shows what exists"
+        ) from error
+
+
+def list_versions(catalog: Catalog, dataset: str) -> list[VersionInfo]:
+    """Every tagged version of a dataset, oldest first."""
+    table = load_dataset_table(catalog, dataset)
+    versions = [
+        _version_info(table, dataset, name, ref.snapshot_id)
+        for name, ref in table.metadata.refs.items()
+        if ref.snapshot_ref_type.value == "tag"
+    ]
+    return sorted(versions, key=lambda v: (v.created_at, v.snapshot_id))
+
+
+def get_version(catalog: Catalog, dataset: str, name: str | None = None) -> VersionInfo:
+    """One version by tag name; the newest one when `name` is None."""
+    table = load_dataset_table(catalog, dataset)
+    if name is None:
+        versions = list_versions(catalog, dataset)
+        if not versions:
+            raise VersionNotFound(f"dataset {qualified(dataset)} has no committed version yet")
+        return versions[-1]
+    ref = table.metadata.refs.get(name)
+    if ref is None or ref.snapshot_ref_type.value != "tag":
+        known = ", ".join(v.name for v in list_versions(catalog, dataset)) or "none"
+        raise VersionNotFound(
+            f"dataset {qualified(dataset)} has no version {name!r} (versions: {known})"
+        )
+    return _version_info(table, dataset, name, ref.snapshot_id)
+
+
+def read_version(catalog: Catalog, dataset: str, name: str | None = None) -> pa.Table:
+    """The rows of one version as Arrow."""
+    version = get_version(catalog, dataset, name)
+    table = load_dataset_table(catalog, dataset)
+    return table.scan(snapshot_id=version.snapshot_id).to_arrow()
+
+
+def read_ledger(catalog: Catalog, dataset: str, run_id: str | None = None) -> pa.Table:
+    """Ledger rows of a dataset, optionally of one run."""
+    from pyiceberg.expressions import EqualTo
+
+    ledger = load_dataset_table(catalog, dataset + LEDGER_SUFFIX)
+    scan = ledger.scan(row_filter=EqualTo("run_id", run_id)) if run_id else ledger.scan()
+    return scan.to_arrow()
+
+
+def _version_info(table: Table, dataset: str, name: str, snapshot_id: int) -> VersionInfo:
+    snapshot = table.snapshot_by_id(snapshot_id)
+    properties = (
+        dict(snapshot.summary.additional_properties) if snapshot and snapshot.summary else {}
+    )
+    created = (
+        datetime.fromtimestamp(snapshot.timestamp_ms / 1000, tz=UTC).isoformat() if snapshot else ""
+    )
+    summary_json = properties.get(f"{PROPERTY_PREFIX}summary")
+    return VersionInfo(
+        dataset=qualified(dataset),
+        name=name,
+        snapshot_id=snapshot_id,
+        created_at=created,
+        run_id=properties.get(f"{PROPERTY_PREFIX}run_id"),
+        spec_fingerprint=properties.get(f"{PROPERTY_PREFIX}spec_fingerprint"),
+        code_version=properties.get(f"{PROPERTY_PREFIX}code_version"),
+        row_count=int(properties.get("total-records", 0)),
+        summary=json.loads(summary_json) if summary_json else {},
+        location=table.metadata.location,
+    )

@@ -1,0 +1,297 @@
+"""`curate`: the command-line interface, a thin layer over the library.
+
+Each command calls one library function and turns domain errors into a message on stderr and
+exit code 2. `--json` prints exactly one JSON value on stdout; progress goes to stderr. Heavy
+libraries (Prefect, pyiceberg, Presidio, fastText) are imported inside commands so that
+`curate --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+from curation.offline import enforce_offline
+
+enforce_offline()
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from curation.exceptions import CurationError  # noqa: E402
+from curation.workspace import Workspace, resolve_workspace  # noqa: E402
+
+app = typer.Typer(
+    name="curate",
+    help="Curate enterprise documents into versioned, licensed, PII-free training sets, on premises.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+catalog_app = typer.Typer(
+    help="Browse datasets and versions in the workspace catalog.", no_args_is_help=True
+)
+app.add_typer(catalog_app, name="catalog")
+
+stderr = Console(stderr=True)
+
+WorkspaceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace folder (catalog, warehouse, runs, models). Default: $CURATE_WORKSPACE, "
+        "else ~/.local/share/curate.",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+# Commands contributed by stage packages, each a module with `register(app)`.
+COMMAND_MODULES = ("redact", "dedup", "license", "quality")
+
+
+def fail(error: Exception) -> typer.Exit:
+    stderr.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+    return typer.Exit(2)
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+def open_workspace(option: str | None) -> Workspace:
+    workspace = resolve_workspace(option).ensure()
+    # Prefect keeps its database and settings inside the workspace, not in ~/.prefect.
+    os.environ.setdefault("PREFECT_HOME", str(workspace.prefect_home))
+    return workspace
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the example spec.")] = Path(
+        "dataset.yaml"
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented example dataset spec."""
+    from flows.example_spec import render_example_spec
+
+    if path.exists() and not force:
+        raise fail(FileExistsError(f"{path} exists: pass --force to overwrite it"))
+    path.write_text(render_example_spec(), encoding="utf-8")
+    stderr.print(f"wrote {path}; edit its sources, then run `curate run {path}`")
+
+
+@app.command()
+def run(
+    spec: Annotated[Path, typer.Argument(help="Dataset spec (YAML or TOML).")],
+    workspace: WorkspaceOption = None,
+    version: Annotated[
+        str | None, typer.Option("--version", help="Name of the new version.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the pipeline on SPEC and commit a new version of its dataset."""
+    ws = open_workspace(workspace)
+    try:
+        summary = run_pipeline(spec, ws, version_name=version, quiet=as_json)
+    except CurationError as error:
+        raise fail(error) from error
+    if as_json:
+        print_json(summary)
+    else:
+        print_summary(summary)
+
+
+def run_pipeline(
+    spec: Path, workspace: Workspace, *, version_name: str | None, quiet: bool
+) -> dict[str, Any]:
+    """Validate the spec, then run the Prefect flow with a live progress display."""
+    from flows.spec import load_spec
+
+    load_spec(spec)  # fail fast, before Prefect's server starts, on any spec error
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from flows import curate_flow
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("[cyan]{task.completed}[/] docs"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=False,
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, count: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=None)
+            progress.advance(tasks[stage], count)
+
+        curate_flow.PROGRESS.append(update)
+        try:
+            if not quiet:
+                stderr.print("starting Prefect (ephemeral server, about 15 s on 2 cores)...")
+            return curate_flow.curate_flow(
+                spec_path=str(spec.resolve()),
+                workspace_root=str(workspace.root),
+                version_name=version_name,
+            )
+        finally:
+            curate_flow.PROGRESS.remove(update)
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    out = Console()
+    out.print(
+        f"[bold]{summary['dataset']}@{summary['version']}[/]  run {summary['run_id']}  "
+        f"({summary['wall_seconds']} s)"
+    )
+    out.print(
+        f"inputs {summary['inputs']}  kept {summary['kept']}  dropped {summary['dropped']}  "
+        f"quarantined {summary['quarantined']}  reconciled: {summary['reconciled']}"
+    )
+    table = Table("stage", "kept", "modified", "dropped", "quarantined")
+    for stage, counts in summary["by_stage"].items():
+        table.add_row(
+            stage, *(str(counts.get(k, 0)) for k in ("kept", "modified", "dropped", "quarantined"))
+        )
+    out.print(table)
+    if summary["by_reason"]:
+        reasons = Table("reason", "documents")
+        for reason, count in summary["by_reason"].items():
+            reasons.add_row(reason, str(count))
+        out.print(reasons)
+    out.print(f"table: {summary['table_location']}")
+    out.print(f"browse: curate catalog show {summary['dataset']}@{summary['version']}")
+
+
+@app.command()
+def demo(
+    workspace: WorkspaceOption = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(help="Where to generate the demo corpus. Default: <workspace>/demo."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the generated corpus.")] = 7,
+    as_json: JsonOption = False,
+) -> None:
+    """Generate the built-in demo corpus and curate it end to end."""
+    from curation.demo_corpus import generate_demo_corpus
+
+    ws = open_workspace(workspace)
+    root = corpus or ws.root / "demo"
+    generated = generate_demo_corpus(root, seed=seed)
+    if not as_json:
+        stderr.print(f"generated the demo corpus in {generated.root}")
+    try:
+        summary = run_pipeline(generated.spec_path, ws, version_name=None, quiet=as_json)
+    except CurationError as error:
+        raise fail(error) from error
+    if as_json:
+        print_json({**summary, "corpus": str(generated.root), "spec": str(generated.spec_path)})
+        return
+    print_summary(summary)
+    Console().print(
+        f"\nworkspace: {ws.root}\nnext: `curate catalog list`, "
+        f"`curate catalog show {summary['dataset']}`"
+    )
+
+
+@catalog_app.command("list")
+def catalog_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """List datasets and their versions."""
+    from catalogs.query import list_datasets
+    from catalogs.registry import CatalogSettings, open_catalog
+
+    ws = open_workspace(workspace)
+    try:
+        datasets = [
+            d.as_dict() for d in list_datasets(open_catalog(CatalogSettings.for_workspace(ws)))
+        ]
+    except CurationError as error:
+        raise fail(error) from error
+    if as_json:
+        print_json(datasets)
+        return
+    from rich.table import Table
+
+    table = Table("dataset", "latest", "rows", "versions", "created")
+    for d in datasets:
+        table.add_row(
+            d["dataset"],
+            d["latest"] or "-",
+            str(d["rows"]),
+            ", ".join(d["versions"]),
+            d["created_at"] or "-",
+        )
+    Console().print(table if datasets else f"no datasets yet in {ws.root}: try `curate demo`")
+
+
+@catalog_app.command("show")
+def catalog_show(
+    reference: Annotated[str, typer.Argument(help="NAME or NAME@VERSION (default: newest).")],
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one version: schema, rows, created, run id and stage counts."""
+    from catalogs.query import show_dataset
+    from catalogs.registry import CatalogSettings, open_catalog
+
+    ws = open_workspace(workspace)
+    try:
+        info = show_dataset(open_catalog(CatalogSettings.for_workspace(ws)), reference)
+    except CurationError as error:
+        raise fail(error) from error
+    if as_json:
+        print_json(info)
+        return
+    from rich.table import Table
+
+    out = Console()
+    out.print(f"[bold]{info['dataset']}@{info['version']}[/]  ({', '.join(info['versions'])})")
+    for key in (
+        "row_count",
+        "created_at",
+        "run_id",
+        "snapshot_id",
+        "spec_fingerprint",
+        "code_version",
+        "location",
+    ):
+        out.print(f"{key}: {info[key]}")
+    stages = Table("stage", "kept", "modified", "dropped", "quarantined")
+    for stage, counts in info["summary"].get("by_stage", {}).items():
+        stages.add_row(
+            stage, *(str(counts.get(k, 0)) for k in ("kept", "modified", "dropped", "quarantined"))
+        )
+    out.print(stages)
+    schema = Table("column", "type")
+    for field in info["schema"]:
+        schema.add_row(field["name"], field["type"])
+    out.print(schema)
+
+
+def _register_stage_commands() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"flows.commands.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"flows.commands.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register_stage_commands()
+
+if __name__ == "__main__":
+    app()
