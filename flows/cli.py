@@ -113,7 +113,7 @@ def run_pipeline(
     """Validate the spec, then run the Prefect flow with a live progress display."""
     from flows.spec import load_spec
 
-    load_spec(spec)  # fail fast, before Prefect's server starts, on any spec error
+    loaded = load_spec(spec)  # fail fast, before Prefect's server starts, on any spec error
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from flows import curate_flow
@@ -138,7 +138,8 @@ def run_pipeline(
         try:
             if not quiet:
                 stderr.print("starting Prefect (ephemeral server, about 15 s on 2 cores)...")
-            return curate_flow.curate_flow(
+            flow = curate_flow.flow_for_runner(loaded.runner)
+            return flow(
                 spec_path=str(spec.resolve()),
                 workspace_root=str(workspace.root),
                 version_name=version_name,
@@ -278,6 +279,72 @@ def catalog_show(
     for field in info["schema"]:
         schema.add_row(field["name"], field["type"])
     out.print(schema)
+
+
+@catalog_app.command("sources")
+def catalog_sources(
+    reference: Annotated[str, typer.Argument(help="NAME or NAME@VERSION (default: newest).")],
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the sources of a version with document counts and licenses."""
+    from catalogs.provenance import version_sources
+    from catalogs.registry import CatalogSettings, open_catalog
+
+    ws = open_workspace(workspace)
+    try:
+        sources = version_sources(open_catalog(CatalogSettings.for_workspace(ws)), reference)
+    except CurationError as error:
+        raise fail(error) from error
+    if as_json:
+        print_json(sources)
+        return
+    from rich.table import Table
+
+    table = Table("source", "documents", "licenses")
+    for s in sources:
+        licenses = ", ".join(f"{k} ({v})" for k, v in s["licenses"].items())
+        table.add_row(s["source_id"], str(s["documents"]), licenses)
+    Console().print(table)
+
+
+@app.command()
+def provenance(
+    reference: Annotated[str, typer.Argument(help="NAME@VERSION (or NAME for the newest).")],
+    doc_id: Annotated[str, typer.Argument(help="Document id.")],
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print a document's provenance chain: source, original bytes, extractor, run, decisions."""
+    from catalogs.provenance import document_provenance
+    from catalogs.registry import CatalogSettings, open_catalog
+
+    ws = open_workspace(workspace)
+    try:
+        chain = document_provenance(
+            open_catalog(CatalogSettings.for_workspace(ws)), reference, doc_id
+        )
+    except CurationError as error:
+        raise fail(error) from error
+    if as_json:
+        print_json(chain)
+        return
+    out = Console()
+    doc = chain["document"]
+    out.print(f"[bold]{doc['doc_id']}[/] in {chain['dataset']}@{chain['version']}")
+    out.print(f"source      {doc['source_id']}: {doc['source_uri']}")
+    out.print(
+        f"bytes       sha256 {doc['content_sha256']} ({doc['size_bytes']} bytes, {doc['mime_type']})"
+    )
+    out.print(f"extractor   {doc['extractor']} {doc['extractor_version']}")
+    out.print(
+        f"license     {doc['spdx']} (evidence: {doc['license_evidence']}, {doc['license_category']})"
+    )
+    out.print(
+        f"run         {chain['run']['run_id']} spec {chain['run']['spec_fingerprint']} code {chain['run']['code_version']}"
+    )
+    for d in chain["decisions"]:
+        out.print(f"  {d['stage']:<8} {d['decision']:<11} {d['reason'] or ''}")
 
 
 def _register_stage_commands() -> None:

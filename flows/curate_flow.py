@@ -147,3 +147,26 @@ def curate_flow(
     summary.stage_seconds = timings
     summary.wall_seconds = time.monotonic() - started
     return summary.as_dict()
+
+
+def flow_for_runner(runner: Any):
+    """The flow with the task runner the spec asks for: threads here, or Dask.
+
+    `runner.type == "dask"` with an `address` connects to an existing cluster (Kubernetes, Slurm
+    through dask-jobqueue, ...); without one, a LocalCluster of `workers` processes is started.
+    """
+    if runner.type != "dask":
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        return curate_flow.with_options(
+            task_runner=ThreadPoolTaskRunner(max_workers=runner.workers)
+        )
+    from prefect_dask import DaskTaskRunner
+
+    if runner.address:
+        task_runner = DaskTaskRunner(address=runner.address)
+    else:
+        task_runner = DaskTaskRunner(
+            cluster_kwargs={"n_workers": runner.workers, "threads_per_worker": 1, "processes": True}
+        )
+    return curate_flow.with_options(task_runner=task_runner)
