@@ -97,11 +97,10 @@ def read_spec_mapping(path: Path) -> dict[str, Any]:
 def load_spec(path: str | Path) -> DatasetSpec:
     """Load and validate a dataset spec; raises SpecError naming the offending key."""
     from curation.dedup.config import DedupConfig
-    from filters.config import QualityConfig
-    from licensing.policy import LicensePolicy
-
     from curation.ingest.sources import load_sources
     from curation.pii.config import PiiConfig
+    from filters.config import QualityConfig
+    from licensing.policy import LicensePolicy
 
     path = Path(path).resolve()
     data = read_spec_mapping(path)

@@ -118,6 +118,7 @@ def filter_batch(
 ) -> Path:
     """License gate then quality, on one staged batch: the cheap decisions first."""
     from filters.stage import filter_quality, score_quality
+
     from licensing.gate import gate_licenses
     from licensing.resolve import resolve_licenses
 
@@ -161,6 +162,7 @@ def deduplicate_staged(
 ) -> tuple[list[Path], Path | None]:
     """Exact and near-duplicate removal across every batch of the run; re-batches the survivors."""
     import pyarrow.compute as pc
+
     from curation.dedup.stage import deduplicate
 
     table = read_tables(batch_paths)
