@@ -118,7 +118,6 @@ def filter_batch(
 ) -> Path:
     """License gate then quality, on one staged batch: the cheap decisions first."""
     from filters.stage import filter_quality, score_quality
-
     from licensing.gate import gate_licenses
     from licensing.resolve import resolve_licenses
 
