@@ -1,0 +1,280 @@
+"""Extraction in worker processes, so a hanging or crashing parser costs one file, not the run.
+
+`concurrent.futures.ProcessPoolExecutor` cannot kill one running task and marks the whole pool
+broken when a worker dies, so this is a small pool of its own. Workers are plain subprocesses
+(`python -m curation.ingest.worker`), not multiprocessing children: they never re-import the
+caller's `__main__` (a script without a main guard, a CLI, a Prefect task all work), and their
+stdout goes nowhere near the caller's (`--json` output stays clean). Each worker owns a socket,
+gets one file at a time and has a deadline. A worker past its deadline is killed and replaced
+(`ingest.timeout`); a worker that dies (segfault, out of memory) is replaced and its file
+quarantined (`ingest.worker_crash`). Workers read the file themselves, so the bytes are read
+once and hashed where they are parsed. Results come back in submission order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from curation.exceptions import ExtractionError
+from curation.ingest.extract import extract_bytes, read_limited
+from curation.ingest.extract.base import Extracted, ExtractLimits
+from curation.ingest.reasons import IngestReason
+
+# Address-space cap per worker: bounds what one decompression or parse can allocate. Measured:
+# a worker with trafilatura, pypdf, python-docx, openpyxl and python-pptx imported maps ~0.6 GB.
+DEFAULT_WORKER_MEMORY_BYTES = 4 * 1024**3
+_START_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Task:
+    """One file to extract: `path` is opened without following a final symlink."""
+
+    path: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Either `extracted` or (`reason`, `message`, `error_class`); hash and size when read."""
+
+    extracted: Extracted | None
+    sha256: str | None
+    size: int | None
+    reason: str | None = None
+    message: str | None = None
+    error_class: str | None = None
+
+
+def run_task(task: Task, limits: ExtractLimits) -> Outcome:
+    """Read, hash and extract one file, turning every failure into a quarantine outcome."""
+    sha256 = size = None
+    try:
+        data = read_limited(Path(task.path), limits.max_file_bytes)
+        sha256, size = hashlib.sha256(data).hexdigest(), len(data)
+        extracted = extract_bytes(data, task.name, limits=limits)
+        return Outcome(extracted, sha256, size)
+    except ExtractionError as error:
+        cause = error.__cause__
+        error_class = type(cause).__name__ if cause is not None else "ExtractionError"
+        return Outcome(None, sha256, size, error.reason, str(error), error_class)
+    except MemoryError:
+        return Outcome(
+            None,
+            sha256,
+            size,
+            IngestReason.PARSE_ERROR.value,
+            f"{task.name!r}: parsing needed more memory than a worker may use",
+            "MemoryError",
+        )
+    except RecursionError:
+        return Outcome(
+            None,
+            sha256,
+            size,
+            IngestReason.PARSE_ERROR.value,
+            f"{task.name!r}: structure nested too deeply to parse",
+            "RecursionError",
+        )
+
+
+class _Worker:
+    """One worker subprocess and its end of a socket pair."""
+
+    def __init__(self, limits: ExtractLimits, memory_bytes: int | None) -> None:
+        parent, child = socket.socketpair()
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "curation.ingest.worker", str(child.fileno())],
+            pass_fds=(child.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            env=env,
+            close_fds=True,
+        )
+        child.close()
+        self.connection = Connection(parent.detach())
+        self.connection.send((limits, memory_bytes))
+        self.key: int | None = None
+        self.deadline = 0.0
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """Block until the worker has started, so start-up never counts against a deadline."""
+        if self.ready:
+            return
+        try:
+            if self.connection.poll(_START_TIMEOUT_S) and self.connection.recv() == "ready":
+                self.ready = True
+                return
+        except (EOFError, OSError):
+            pass
+        self.stop(kill=True)
+        raise ExtractionError(
+            IngestReason.WORKER_CRASH,
+            f"an extraction worker ({sys.executable} -m curation.ingest.worker) did not start "
+            f"within {_START_TIMEOUT_S:g} s: check that the environment imports curation",
+        )
+
+    def submit(self, key: int, task: Task, timeout_s: float) -> None:
+        self.key = key
+        self.deadline = time.monotonic() + timeout_s
+        self.connection.send(task)
+
+    def stop(self, *, kill: bool = False) -> None:
+        if not kill:
+            try:
+                self.connection.send(None)
+                self.process.wait(timeout=2.0)
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                kill = True
+        if kill and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=5.0)
+        self.connection.close()
+
+
+class ExtractionPool:
+    """A fixed number of extraction worker processes with per-file deadlines.
+
+    Use as a context manager; `map` yields `(task, outcome)` in submission order.
+    """
+
+    def __init__(
+        self,
+        workers: int = 2,
+        *,
+        limits: ExtractLimits | None = None,
+        memory_bytes: int | None = DEFAULT_WORKER_MEMORY_BYTES,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.limits = limits or ExtractLimits()
+        self.memory_bytes = memory_bytes
+        self._workers: list[_Worker] = []
+        self._workers = [_Worker(self.limits, self.memory_bytes) for _ in range(workers)]
+        try:
+            for worker in self._workers:
+                worker.wait_ready()
+        except ExtractionError:
+            self.close()
+            raise
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self.limits, self.memory_bytes)
+        worker.wait_ready()
+        return worker
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in self._workers:
+            if worker.connection.closed:
+                continue
+            worker.stop(kill=worker.key is not None)
+        self._workers = []
+
+    def map(self, tasks: Iterable[Task], *, window: int = 64) -> Iterator[tuple[Task, Outcome]]:
+        """Extract every task; at most `window` results wait for a slow earlier one."""
+        pending = iter(tasks)
+        submitted: dict[int, Task] = {}
+        done: dict[int, Outcome] = {}
+        next_key = 0
+        next_out = 0
+        exhausted = False
+        timeout_s = self.limits.timeout_s
+        while True:
+            for index, worker in enumerate(self._workers):
+                if worker.key is None and not exhausted and next_key - next_out < window:
+                    task = next(pending, None)
+                    if task is None:
+                        exhausted = True
+                        break
+                    submitted[next_key] = task
+                    try:
+                        worker.submit(next_key, task, timeout_s)
+                    except (OSError, ValueError):  # the idle worker died: replace it
+                        worker.stop(kill=True)
+                        self._workers[index] = replacement = self._start()
+                        replacement.submit(next_key, task, timeout_s)
+                    next_key += 1
+            while next_out in done:
+                yield submitted.pop(next_out), done.pop(next_out)
+                next_out += 1
+            busy = [w for w in self._workers if w.key is not None]
+            if not busy:
+                if exhausted:
+                    return
+                continue
+            now = time.monotonic()
+            wait_s = max(0.0, min(w.deadline for w in busy) - now)
+            # A worker that dies closes its socket: the connection turns readable and recv fails.
+            ready = set(wait([w.connection for w in busy], timeout=wait_s))
+            now = time.monotonic()
+            for worker in busy:
+                index = self._workers.index(worker)
+                key = worker.key
+                assert key is not None
+                if worker.connection in ready:
+                    try:
+                        done[key] = worker.connection.recv()
+                        worker.key = None
+                        continue
+                    except (EOFError, OSError):
+                        pass  # died mid-send: handled as a crash below
+                if worker.connection in ready:
+                    try:
+                        code = worker.process.wait(timeout=2.0)
+                    except subprocess.TimeoutExpired:
+                        code = None
+                    done[key] = _failure(
+                        submitted[key],
+                        IngestReason.WORKER_CRASH,
+                        f"the extraction worker died (exit code {code}) on this file",
+                        "WorkerCrash",
+                    )
+                elif now >= worker.deadline:
+                    done[key] = _failure(
+                        submitted[key],
+                        IngestReason.TIMEOUT,
+                        f"extraction took longer than {timeout_s:g} s and was stopped",
+                        "Timeout",
+                    )
+                else:
+                    continue
+                worker.stop(kill=True)
+                self._workers[index] = self._start()
+
+
+def _failure(task: Task, reason: IngestReason, message: str, error_class: str) -> Outcome:
+    """An outcome for a file whose worker never answered; hash the bytes here (streamed)."""
+    sha256 = size = None
+    try:
+        digest = hashlib.sha256()
+        with open(task.path, "rb", opener=_nofollow_opener) as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        sha256 = digest.hexdigest()
+        size = os.stat(task.path, follow_symlinks=False).st_size
+    except OSError:
+        pass  # the file vanished or changed type since the walk: the reason still stands
+    return Outcome(None, sha256, size, reason.value, f"{task.name!r}: {message}", error_class)
+
+
+def _nofollow_opener(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
