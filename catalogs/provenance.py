@@ -41,6 +41,9 @@ CHAIN_COLUMNS = (
 )
 
 
+STAGE_ORDER = ("ingest", "license", "quality", "dedup", "pii")
+
+
 class DocumentNotInVersion(CatalogError):
     """The document id is not part of that version."""
 
@@ -68,17 +71,22 @@ def document_provenance(catalog: Catalog, reference: str, doc_id: str) -> dict[s
         )
     row = rows[0]
     ledger = read_ledger(catalog, name, version.run_id)
-    decisions = [
-        {k: r[k] for k in ("stage", "decision", "reason", "details")}
-        for r in ledger.to_pylist()
-        if r["doc_id"] == doc_id
-    ]
+    decisions = sorted(
+        (
+            {k: r[k] for k in ("stage", "decision", "reason", "details")}
+            for r in ledger.to_pylist()
+            if r["doc_id"] == doc_id
+        ),
+        key=lambda d: (
+            STAGE_ORDER.index(d["stage"]) if d["stage"] in STAGE_ORDER else len(STAGE_ORDER)
+        ),
+    )
     pii = row.pop("pii_counts") or []
     return {
         "dataset": version.dataset,
         "version": version.name,
         "document": row,
-        "pii_counts": dict(pii),
+        "pii_counts": {entry["key"]: entry["value"] for entry in pii},
         "run": {
             "run_id": version.run_id,
             "spec_fingerprint": version.spec_fingerprint,

@@ -13,6 +13,11 @@ import pyarrow as pa
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
+# Named counts and signals are lists of {key, value} structs: the physical layout of an Arrow
+# map, but one that every reader understands (`datasets` has no dtype for Arrow maps).
+SIGNALS_TYPE = pa.list_(pa.struct([("key", pa.string()), ("value", pa.float64())]))
+COUNTS_TYPE = pa.list_(pa.struct([("key", pa.string()), ("value", pa.int32())]))
+
 DOCUMENT_SCHEMA = pa.schema(
     [
         pa.field("doc_id", pa.string(), nullable=False),
@@ -40,12 +45,12 @@ DOCUMENT_SCHEMA = pa.schema(
         # quality
         pa.field("lang", pa.string()),
         pa.field("lang_score", pa.float32()),
-        pa.field("quality_signals", pa.map_(pa.string(), pa.float64())),
+        pa.field("quality_signals", SIGNALS_TYPE),
         pa.field("quality_score", pa.float32()),
         # dedup
         pa.field("dedup_cluster", pa.string()),
         # pii
-        pa.field("pii_counts", pa.map_(pa.string(), pa.int32())),
+        pa.field("pii_counts", COUNTS_TYPE),
         pa.field("run_id", pa.string()),
     ]
 )

@@ -51,7 +51,7 @@ WorkspaceOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 # Commands contributed by stage packages, each a module with `register(app)`.
-COMMAND_MODULES = ("redact", "dedup", "license", "quality")
+COMMAND_MODULES = ("ingest", "redact", "dedup", "license", "quality")
 
 
 def fail(error: Exception) -> typer.Exit:
@@ -190,10 +190,10 @@ def demo(
 
     ws = open_workspace(workspace)
     root = corpus or ws.root / "demo"
-    generated = generate_demo_corpus(root, seed=seed)
-    if not as_json:
-        stderr.print(f"generated the demo corpus in {generated.root}")
     try:
+        generated = generate_demo_corpus(root, seed=seed)
+        if not as_json:
+            stderr.print(f"generated the demo corpus in {generated.root}")
         summary = run_pipeline(generated.spec_path, ws, version_name=None, quiet=as_json)
     except CurationError as error:
         raise fail(error) from error

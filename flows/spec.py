@@ -136,7 +136,14 @@ def load_spec(path: str | Path) -> DatasetSpec:
 def _validate_declared_licenses(sources: tuple[Any, ...], policy: Any) -> None:
     """Invalid SPDX in a source's declared license is a spec error, named by its key."""
     from licensing.expressions import validate_spdx
+    from licensing.manifests import validate_manifest
 
     declared_refs = getattr(policy, "declared_refs", None) or {}
     for index, source in enumerate(sources):
         validate_spdx(source.license, f"sources[{index}].license", declared_refs=declared_refs)
+        if source.license_manifest:
+            validate_manifest(
+                source.license_manifest,
+                f"sources[{index}].license_manifest",
+                declared_refs=declared_refs,
+            )
