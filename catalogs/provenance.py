@@ -14,6 +14,7 @@ import polars as pl
 from catalogs.exceptions import CatalogError
 from catalogs.query import parse_reference
 from catalogs.versions import get_version, load_dataset_table, read_ledger
+from curation.ledger import STAGE_ORDER
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
@@ -39,9 +40,6 @@ CHAIN_COLUMNS = (
     "pii_counts",
     "run_id",
 )
-
-
-STAGE_ORDER = ("ingest", "license", "quality", "dedup", "pii")
 
 
 class DocumentNotInVersion(CatalogError):

@@ -43,6 +43,13 @@ LEDGER_SCHEMA = pa.schema(
 
 TERMINAL = (Decision.DROPPED, Decision.QUARANTINED)
 
+# The data flow's order: cheapest decisions first, PII (NER) last on the survivors.
+STAGE_ORDER = ("ingest", "license", "quality", "dedup", "pii")
+
+
+def _stage_rank(stage: str) -> int:
+    return STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER)
+
 
 def ledger_table(
     run_id: str,
@@ -167,6 +174,7 @@ def reconcile(
         problems.append(f"{n_missing} input documents have no outcome in the ledger")
 
     by_stage: dict[str, dict[str, int]] = {}
+    by_stage = dict(sorted(by_stage.items(), key=lambda kv: _stage_rank(kv[0])))
     by_reason: dict[str, int] = {}
     grouped = ledger.group_by(["stage", "decision"]).aggregate([("doc_id", "count")])
     for row in grouped.to_pylist():

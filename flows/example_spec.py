@@ -45,6 +45,12 @@ runner:                          # how tasks run
 """
 
 
+def _indent(section: str) -> str:
+    return "\n  ".join(section.strip().splitlines())
+
+
 def render_example_spec() -> str:
     """The example with each stage section filled from its package's commented default."""
-    return EXAMPLE_SPEC.format(license="{}", quality="{}", pii="{}")
+    from licensing.policy import EXAMPLE_SPEC_SECTION as LICENSE_SECTION
+
+    return EXAMPLE_SPEC.format(license=_indent(LICENSE_SECTION), quality="{}", pii="{}")
