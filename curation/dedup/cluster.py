@@ -1,0 +1,110 @@
+"""Pair similarity, union-find components and representative assignment, column-wise.
+
+Components come from verified LSH pairs (scipy's connected components: union-find over the
+whole edge list at once). Each component is then split around centres: repeatedly, the best
+unassigned node of a component (index documents first, since they are already in the set)
+becomes a centre and takes every unassigned member whose similarity to it reaches a floor.
+Every kept document is then itself similar to each document dropped for it, which plain
+components cannot promise (revision chains drift: v1 ~ v2 ~ ... ~ v30, yet v1 !~ v30).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+Similarity = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def estimated_similarity(signature: np.ndarray) -> Similarity:
+    """Jaccard estimate: the fraction of equal MinHash values, for node pairs at once."""
+
+    def similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        out = np.empty(len(left), np.float64)
+        step = 65536
+        for lo in range(0, len(left), step):
+            hi = lo + step
+            equal = signature[left[lo:hi]] == signature[right[lo:hi]]
+            out[lo:hi] = equal.mean(axis=1) if equal.size else 0.0
+        return out
+
+    return similarity
+
+
+def components(n_nodes: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Component label per node (labels are the smallest node of each component)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix(
+        (np.ones(len(left), np.int8), (left.astype(np.int64), right.astype(np.int64))),
+        shape=(n_nodes, n_nodes),
+    )
+    _, labels = connected_components(graph, directed=False)
+    # relabel each component by its smallest node, the best representative by construction
+    smallest = np.full(labels.max() + 1 if n_nodes else 0, n_nodes, np.int64)
+    np.minimum.at(smallest, labels, np.arange(n_nodes))
+    return smallest[labels]
+
+
+def assign_single(label: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """Single linkage: every node joins its component's first fixed node, else its smallest."""
+    n = len(label)
+    center = label.copy()
+    fixed_nodes = np.flatnonzero(fixed)
+    if len(fixed_nodes):
+        first_fixed = np.full(n, -1, np.int64)
+        # fixed nodes sort first within a component when numbered first; take the smallest
+        order = fixed_nodes[np.argsort(label[fixed_nodes], kind="stable")]
+        labels_of = label[order]
+        keep = np.r_[True, labels_of[1:] != labels_of[:-1]]
+        first_fixed[labels_of[keep]] = order[keep]
+        has = first_fixed[label] >= 0
+        center[has] = first_fixed[label[has]]
+    center[fixed] = np.flatnonzero(fixed)
+    return center
+
+
+def assign_representative(
+    label: np.ndarray, fixed: np.ndarray, similarity: Similarity, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Centre per node and the node's similarity to it (1.0 for centres).
+
+    Nodes are numbered in representative order, so "best unassigned node of a component" is its
+    smallest unassigned node; fixed nodes (index documents) must be numbered before new ones
+    and are never assigned to another centre.
+    """
+    n = len(label)
+    center = np.full(n, -1, np.int64)
+    score = np.ones(n, np.float64)
+    in_cluster = np.bincount(label, minlength=n)[label] > 1
+    center[~in_cluster] = np.flatnonzero(~in_cluster)
+    pending = np.flatnonzero(in_cluster)
+    while len(pending):
+        # smallest pending node per component becomes that component's centre this round
+        comp = label[pending]
+        first = np.r_[True, comp[1:] != comp[:-1]] if _sorted_by(comp, pending) else None
+        if first is None:
+            order = np.lexsort((pending, comp))
+            pending, comp = pending[order], comp[order]
+            first = np.r_[True, comp[1:] != comp[:-1]]
+        centres = pending[first]
+        center[centres] = centres
+        centre_of_comp = np.full(n, -1, np.int64)
+        centre_of_comp[comp[first]] = centres
+        rest = pending[~first]
+        rest_centre = centre_of_comp[label[rest]]
+        sim = similarity(rest, rest_centre) if len(rest) else np.zeros(0)
+        joins = (sim >= threshold) & ~fixed[rest]
+        center[rest[joins]] = rest_centre[joins]
+        score[rest[joins]] = sim[joins]
+        pending = rest[~joins]
+    return center, score
+
+
+def _sorted_by(comp: np.ndarray, nodes: np.ndarray) -> bool:
+    return bool(
+        len(comp) < 2
+        or np.all((comp[1:] > comp[:-1]) | ((comp[1:] == comp[:-1]) & (nodes[1:] > nodes[:-1])))
+    )

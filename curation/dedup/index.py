@@ -1,0 +1,226 @@
+"""The persistent signature index of a table: every committed version's kept documents.
+
+Layout under the folder the caller owns (`<workspace>/indexes/<table>/dedup/`):
+
+    _params.json                      MinHash parameters; a mismatching config is refused
+    version=<v>/signatures.parquet    doc_id, key_hi, key_lo (exact-text key), signature
+    version=<v>/bands.parquet         doc_id, band, hash (long, sorted by band and hash)
+
+A later run joins its new documents' band hashes and text keys against these files (polars
+lazy scans with semi-joins, so only matching rows are materialized) and loads signatures only
+for the documents that matched: its cost grows with the new documents, not with the index.
+Adding a version writes into a temporary folder renamed into place, so a crash never leaves
+half a version, and re-adding a version replaces it (reruns are idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curation.dedup.exceptions import DedupError, IndexMismatchError
+
+PARAMS_FILE = "_params.json"
+_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def signature_schema(num_perm: int, bands: int) -> pa.Schema:
+    """Schema of `DedupOutcome.signatures` and of what `SignatureIndex.add` accepts."""
+    return pa.schema(
+        [
+            pa.field("doc_id", pa.string(), nullable=False),
+            pa.field("key_hi", pa.uint64(), nullable=False),
+            pa.field("key_lo", pa.uint64(), nullable=False),
+            pa.field("signature", pa.list_(pa.uint32(), num_perm), nullable=False),
+            # null for documents without tokens: they have no LSH buckets
+            pa.field("bands", pa.list_(pa.uint64(), bands)),
+        ]
+    )
+
+
+class SignatureIndex:
+    """MinHash signatures and LSH band hashes of the documents already in a dataset."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> SignatureIndex:
+        """Open (or prepare, if absent) the index in folder `path`; nothing is read yet."""
+        folder = Path(path)
+        if folder.exists() and not folder.is_dir():
+            raise DedupError(f"dedup index path {folder} is a file: pass a folder")
+        return cls(folder)
+
+    # -- parameters -------------------------------------------------------------------------
+    @property
+    def params(self) -> dict[str, Any] | None:
+        file = self.path / PARAMS_FILE
+        return json.loads(file.read_text()) if file.is_file() else None
+
+    def check_params(self, params: dict[str, Any]) -> None:
+        """Refuse an index built with other MinHash parameters (signatures would not compare)."""
+        stored = self.params
+        if stored is not None and stored != params:
+            differing = sorted(
+                k for k in set(stored) | set(params) if stored.get(k) != params.get(k)
+            )
+            raise IndexMismatchError(
+                f"dedup index at {self.path} was built with other parameters "
+                f"({', '.join(f'{k}: {stored.get(k)} vs {params.get(k)}' for k in differing)}): "
+                "restore the spec's dedup settings, or delete the folder to rebuild it from the "
+                "committed versions"
+            )
+
+    # -- contents ---------------------------------------------------------------------------
+    def versions(self) -> list[str]:
+        if not self.path.is_dir():
+            return []
+        return sorted(
+            p.name.removeprefix("version=")
+            for p in self.path.glob("version=*")
+            if (p / "signatures.parquet").is_file()
+        )
+
+    def __len__(self) -> int:
+        files = self._files("signatures")
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+
+    def _files(self, kind: str) -> list[Path]:
+        return [self.path / f"version={v}" / f"{kind}.parquet" for v in self.versions()]
+
+    def _scan(self, kind: str) -> pl.LazyFrame | None:
+        files = self._files(kind)
+        return pl.scan_parquet(files) if files else None
+
+    def match_keys(self, key_hi: np.ndarray, key_lo: np.ndarray) -> pl.DataFrame:
+        """Index documents whose exact-text key is among the given keys: doc_id, key_hi, key_lo."""
+        scan = self._scan("signatures")
+        empty = pl.DataFrame(schema={"doc_id": pl.String, "key_hi": pl.UInt64, "key_lo": pl.UInt64})
+        if scan is None or not len(key_hi):
+            return empty
+        wanted = pl.LazyFrame({"key_hi": key_hi, "key_lo": key_lo})
+        return (
+            scan.select("doc_id", "key_hi", "key_lo")
+            .join(wanted, on=["key_hi", "key_lo"], how="semi")
+            .collect()
+        )
+
+    def match_bands(self, bands: pl.DataFrame) -> pl.DataFrame:
+        """Index rows (doc_id, band, hash) sharing a (band, hash) with `bands`."""
+        scan = self._scan("bands")
+        if scan is None or not bands.height:
+            return pl.DataFrame(schema={"doc_id": pl.String, "band": pl.UInt16, "hash": pl.UInt64})
+        return scan.join(
+            bands.lazy().select("band", "hash"), on=["band", "hash"], how="semi"
+        ).collect()
+
+    def signatures_of(self, doc_ids: list[str] | pl.Series) -> pl.DataFrame:
+        """doc_id and signature of the given index documents (in index order)."""
+        scan = self._scan("signatures")
+        if scan is None:
+            return pl.DataFrame(schema={"doc_id": pl.String, "signature": pl.List(pl.UInt32)})
+        wanted = pl.LazyFrame({"doc_id": pl.Series(doc_ids, dtype=pl.String)}).unique()
+        return scan.select("doc_id", "signature").join(wanted, on="doc_id", how="semi").collect()
+
+    # -- writes -----------------------------------------------------------------------------
+    def add(
+        self, signatures: pa.Table, *, version: str, params: dict[str, Any] | None = None
+    ) -> int:
+        """Persist the kept documents' signatures of `version`; returns the rows written.
+
+        `signatures` is `DedupOutcome.signatures`; its schema metadata carries the parameters
+        (or pass `params`). Re-adding a version replaces it atomically.
+        """
+        if not _VERSION.match(version):
+            raise DedupError(
+                f"dedup index version {version!r} is not a plain name: use letters, digits, "
+                "'.', '_' or '-' (for example v3)"
+            )
+        params = params or _params_from_schema(signatures.schema)
+        if params is None:
+            raise DedupError("signatures carry no MinHash parameters: pass DedupOutcome.signatures")
+        self.check_params(params)
+        self.path.mkdir(parents=True, exist_ok=True)
+        if self.params is None:
+            _atomic_write_text(
+                self.path / PARAMS_FILE, json.dumps(params, sort_keys=True, indent=1)
+            )
+        staging = self.path / f".staging-{uuid.uuid4().hex}"
+        staging.mkdir()
+        try:
+            frame = pl.from_arrow(signatures.select(["doc_id", "key_hi", "key_lo", "signature"]))
+            assert isinstance(frame, pl.DataFrame)
+            frame.write_parquet(staging / "signatures.parquet", compression="zstd")
+            n_bands = params["bands"]
+            with_bands = pl.from_arrow(signatures.select(["doc_id", "bands"]))
+            assert isinstance(with_bands, pl.DataFrame)
+            band_rows = (
+                with_bands.filter(pl.col("bands").is_not_null())
+                .select(
+                    "doc_id",
+                    pl.col("bands").arr.to_list().alias("hash"),
+                    pl.int_ranges(0, n_bands, dtype=pl.UInt16).alias("band"),
+                )
+                .explode("hash", "band")
+                .select("doc_id", "band", "hash")
+                .sort("band", "hash")
+            )
+            band_rows.write_parquet(staging / "bands.parquet", compression="zstd")
+            target = self.path / f"version={version}"
+            if target.exists():
+                retired = self.path / f".retired-{uuid.uuid4().hex}"
+                target.rename(retired)
+                staging.rename(target)
+                shutil.rmtree(retired)
+            else:
+                staging.rename(target)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+        return signatures.num_rows
+
+    def remove(self, doc_ids: list[str]) -> int:
+        """Delete documents from every version (erasure); returns the signature rows removed."""
+        removed = 0
+        drop = pl.Series("doc_id", doc_ids, dtype=pl.String)
+        for version in self.versions():
+            folder = self.path / f"version={version}"
+            sig = pl.read_parquet(folder / "signatures.parquet")
+            keep = ~sig["doc_id"].is_in(drop)
+            if keep.all():
+                continue
+            removed += int((~keep).sum())
+            bands = pl.read_parquet(folder / "bands.parquet")
+            staging = self.path / f".staging-{uuid.uuid4().hex}"
+            staging.mkdir()
+            sig.filter(keep).write_parquet(staging / "signatures.parquet", compression="zstd")
+            bands.filter(~pl.col("doc_id").is_in(drop)).write_parquet(
+                staging / "bands.parquet", compression="zstd"
+            )
+            retired = self.path / f".retired-{uuid.uuid4().hex}"
+            folder.rename(retired)
+            staging.rename(folder)
+            shutil.rmtree(retired)
+        return removed
+
+
+def _params_from_schema(schema: pa.Schema) -> dict[str, Any] | None:
+    raw = (schema.metadata or {}).get(b"curation.dedup.params")
+    return json.loads(raw) if raw else None
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    tmp.write_text(text)
+    tmp.replace(path)

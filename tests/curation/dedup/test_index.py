@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pyarrow as pa
+import pytest
+
+from curation.dedup.config import DedupConfig
+from curation.dedup.exceptions import DedupError, IndexMismatchError
+from curation.dedup.index import SignatureIndex
+from curation.dedup.reasons import DedupReason
+from curation.dedup.stage import deduplicate
+from curation.schema import conform
+
+
+def documents(rows: list[dict]) -> pa.Table:
+    return conform(
+        pa.Table.from_pylist(
+            [{"source_id": "s", "source_uri": f"u:{r['doc_id']}", **r} for r in rows]
+        )
+    )
+
+
+@pytest.fixture
+def committed(tmp_path, make_prose):
+    """Version v1 (three distinct pages) deduplicated and added to an index."""
+    v1 = documents(
+        [
+            {
+                "doc_id": f"p{i}",
+                "text": make_prose(10 + i, 300),
+                "modified_at": datetime(2026, 1, 9, tzinfo=UTC),
+            }
+            for i in range(3)
+        ]
+    )
+    outcome = deduplicate(v1, DedupConfig())
+    index = SignatureIndex.open(tmp_path / "indexes" / "docs" / "dedup")
+    assert index.add(outcome.signatures, version="v1") == 3
+    return index
+
+
+def test_new_documents_match_committed_ones_and_index_wins(committed, make_prose, make_edit):
+    older_revision = make_edit(make_prose(11, 300), 0.01, 3)
+    v2 = documents(
+        [
+            # older than the committed page: under "oldest" it would win, but p1 is in the set
+            {
+                "doc_id": "n1",
+                "text": older_revision,
+                "modified_at": datetime(2025, 1, 1, tzinfo=UTC),
+            },
+            {"doc_id": "n2", "text": make_prose(12, 300).upper()},  # exact copy of p2
+            {"doc_id": "n3", "text": make_prose(99, 300)},
+            {"doc_id": "n4", "text": make_edit(make_prose(99, 300), 0.01, 4)},
+        ]
+    )
+    outcome = deduplicate(v2, DedupConfig(), index=SignatureIndex.open(committed.path))
+    assert outcome.cluster_id.to_pylist() == ["p1", "p2", "n3", "n3"]
+    assert outcome.decision.reason.to_pylist() == [
+        DedupReason.NEAR_DUPLICATE,
+        DedupReason.EXACT_DUPLICATE,
+        None,
+        DedupReason.NEAR_DUPLICATE,
+    ]
+    assert outcome.stats["matched_index"] == 2
+    assert outcome.signatures.column("doc_id").to_pylist() == ["n3"]
+    committed.add(outcome.signatures, version="v2")
+    assert committed.versions() == ["v1", "v2"] and len(committed) == 4
+
+
+def test_readding_a_version_replaces_it(committed, make_prose):
+    outcome = deduplicate(documents([{"doc_id": "z", "text": make_prose(50)}]), DedupConfig())
+    committed.add(outcome.signatures, version="v1")
+    assert committed.versions() == ["v1"] and len(committed) == 1
+
+
+def test_reingested_document_is_not_its_own_duplicate(committed, make_prose, make_edit):
+    changed = documents([{"doc_id": "p0", "text": make_edit(make_prose(10, 300), 0.01, 8)}])
+    outcome = deduplicate(changed, DedupConfig(), index=committed)
+    assert outcome.decision.decision.to_pylist() == ["kept"]
+
+
+def test_removed_documents_no_longer_match(committed, make_prose):
+    assert committed.remove(["p1"]) == 1
+    again = documents([{"doc_id": "x", "text": make_prose(11, 300)}])
+    outcome = deduplicate(again, DedupConfig(), index=committed)
+    assert outcome.decision.decision.to_pylist() == ["kept"]
+    assert len(committed) == 2
+
+
+def test_other_parameters_are_refused(committed, make_prose):
+    table = documents([{"doc_id": "x", "text": make_prose(1)}])
+    with pytest.raises(IndexMismatchError, match="num_perm: 128 vs 64"):
+        deduplicate(table, DedupConfig(num_perm=64), index=committed)
+
+
+def test_version_names_are_not_paths(committed, make_prose):
+    outcome = deduplicate(documents([{"doc_id": "x", "text": make_prose(1)}]), DedupConfig())
+    with pytest.raises(DedupError, match="not a plain name"):
+        committed.add(outcome.signatures, version="../escape")
+
+
+def test_empty_index_folder_is_fine(tmp_path, make_prose):
+    index = SignatureIndex.open(tmp_path / "missing")
+    outcome = deduplicate(
+        documents([{"doc_id": "x", "text": make_prose(1)}]), DedupConfig(), index=index
+    )
+    assert outcome.decision.decision.to_pylist() == ["kept"] and len(index) == 0
+
+
+def test_signatures_survive_a_parquet_round_trip(tmp_path, make_prose):
+    """The flow stages signatures as Parquet before the version commits, then adds them."""
+    import pyarrow.parquet as pq
+
+    outcome = deduplicate(documents([{"doc_id": "x", "text": make_prose(1)}]), DedupConfig())
+    pq.write_table(outcome.signatures, tmp_path / "signatures.parquet")
+    index = SignatureIndex.open(tmp_path / "index")
+    index.add(pq.read_table(tmp_path / "signatures.parquet"), version="v7")
+    again = deduplicate(
+        documents([{"doc_id": "y", "text": make_prose(1)}]), DedupConfig(), index=index
+    )
+    assert again.cluster_id.to_pylist() == ["x"]
+    assert index.params["num_perm"] == 128 and index.versions() == ["v7"]
