@@ -1,0 +1,264 @@
+"""Person names: where NER must run, which NER spans to trust, and same-document propagation.
+
+NER is the stage's cost (spaCy's small NER alone runs at ~68k chars/s here), so it only reads a
+few words around each capitalized word that is not a common English word: text without one
+cannot hold a name the model would find, and the model sees no further than four tokens anyway.
+Its PERSON spans are cleaned of the small model's known false positives (numbers, e-mail
+addresses, common words); two-word names it calls ORG or GPE are taken back when they hold no
+organisation or place word. Finally every name token found anywhere in a document (by NER, in a
+From/To header, a signature, an e-mail address's local part, a list of names or a deny list) is
+searched for in the whole document, so "Heather" alone in a signature is redacted once
+"Dunton , Heather" was seen in a header.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+from curation.pii.recognizers import NAME_TOKEN
+
+
+def _words(blob: str) -> frozenset[str]:
+    return frozenset(blob.split())
+
+
+CANDIDATE_RE = re.compile(r"(?<![\w@./])" + NAME_TOKEN + r"(?![\w@])")
+LIST_ITEM_RE = re.compile(r"(?<![\w@./])" + NAME_TOKEN + r"(?![\w@])")
+LIST_RE = re.compile(
+    r"(?<![\w@./])(?<!,[ \t])"
+    + NAME_TOKEN
+    + r"(?:,[ \t]+"
+    + NAME_TOKEN
+    + r")+,?[ \t]+(?:and|or|&)[ \t]+"
+    + NAME_TOKEN,
+)
+LOCAL_PART_RE = re.compile(r"(?<![\w.+'-])([A-Za-z0-9_][\w.+'-]*)@")
+
+# Words that start sentences, fill headers and signatures, or name calendar units: capitalized
+# often, names almost never. spaCy's English stop words are added at load time.
+EXTRA_COMMON = _words(
+    """
+re fw fwd subject original message sent date from to cc bcc attached attachment please thanks
+thank regards best cheers sincerely dear hi hello hey team all everyone group department inc
+corp ltd llc gmbh plc co company mr mrs ms dr prof sir madam am pm est pst cst edt pdt monday
+tuesday wednesday thursday friday saturday sunday january february march april may june july
+august september october november december jan feb mar apr jun jul aug sep sept oct nov dec
+today tomorrow yesterday yes no ok okay note notes meeting call agenda update report draft final
+new see let also just sure great good morning afternoon evening night week month year day would
+could should will shall can may might must need let's i'm we're you're it's that's
+"""
+)
+
+
+# Words that make a capitalized phrase an organisation, a place or a work, not a person. NER of
+# the small model often labels two-word person names ORG or GPE; a phrase without any of these
+# words is taken back as a name.
+ORG_GEO_WORDS = _words(
+    """
+inc corp corporation company co ltd llc llp plc gmbh ag sa nv bv group holdings partners bank
+capital fund trust university college school institute academy association foundation society
+orchestra band club church hospital clinic center centre agency department ministry council
+committee board office services service solutions systems technologies technology labs lab
+energy power gas oil electric airlines airways motors media news times journal post press
+records studio studios network international global national federal state city county street
+avenue road boulevard lane drive court square park bridge river lake mount island bay north
+south east west new san santa saint st fort port republic kingdom united america american europe
+european africa asia pacific atlantic university government commission authority market markets
+exchange securities financial insurance pharmaceuticals industries enterprises hotel restaurant
+cafe bar museum gallery theatre theater library tales data public explorer southern northern
+eastern western central upper lower greater village town station nord sud consulting software
+research economic economics analytics score unlimited health healthcare
+"""
+)
+# Last words that end street, place and organisation names: a NER "PERSON" ending in one of
+# them ("Lahtinen Road", "Davis Orchestra") is not a person.
+SUFFIX_WORDS = _words(
+    """
+street streets st road rd avenue ave boulevard blvd lane ln drive way place court square trail
+pass bypass crossroad crossroads harbor harbour greens green turnpike route extension extensions
+union park parkway highway hwy heights hills hill village mill mills bridge station plaza
+terrace gardens grove ridge point port view valley creek lake falls inc corp corporation ltd
+llc plc gmbh co company group orchestra band club society weekly daily magazine gazette times
+tribune herald review journal news university college school institute foundation bank
+"""
+)
+RECLASSIFIED_LABELS = frozenset({"ORG", "GPE", "FAC", "NORP", "LOC", "PRODUCT", "WORK_OF_ART"})
+PARTICLES = _words("van von der den de da del della di du la le ten ter bin al el dos das")
+NAME_OR_INITIAL_RE = re.compile(r"(?:" + NAME_TOKEN + r"|[A-Z]\.?)")
+
+
+def looks_like_full_name(value: str, common: frozenset[str]) -> bool:
+    """Two to four capitalized tokens (initials and particles allowed), none a common,
+    organisation or place word: how a person's full name looks.
+
+    Examples
+    --------
+    >>> looks_like_full_name("Thelma Mitchell", frozenset())
+    True
+    >>> looks_like_full_name("Willemine ten Pas", frozenset())
+    True
+    >>> looks_like_full_name("Fernandez Inc.", frozenset())
+    False
+    """
+    tokens = value.split()
+    if not 2 <= len(tokens) <= 4:
+        return False
+    names = 0
+    for index, token in enumerate(tokens):
+        lower = token.lower().rstrip(".")
+        if lower in PARTICLES and 0 < index < len(tokens) - 1:
+            continue
+        if not NAME_OR_INITIAL_RE.fullmatch(token) or lower in common or lower in ORG_GEO_WORDS:
+            return False
+        names += len(lower) > 1
+    return names >= 2
+
+
+def coordinated_names(text: str, people: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Items of a list ("Kateřina, James, Emily and Jodi") where one item is already a person."""
+    found: list[tuple[int, int]] = []
+    for match in LIST_RE.finditer(text):
+        items = [m.span() for m in LIST_ITEM_RE.finditer(text, match.start(), match.end())]
+        if any(a < pe and ps < b for a, b in items for ps, pe in people):
+            found.extend(items)
+    return found
+
+
+# Common words that are also given names or surnames ("Will, Jennifer", "January, Ann"): in a
+# From/To header they are kept as part of the name; elsewhere they stay common words.
+NAME_LIKE_COMMON = _words(
+    """
+will may june april august january jan mark bill grant rose frank joy hope faith summer dawn
+ray sue pat don guy jack rich young long short white black brown green king price
+"""
+)
+
+
+@functools.cache
+def common_words(extra: tuple[str, ...] = ()) -> frozenset[str]:
+    """Lowercased words never treated as names on their own (plus the allow list's words)."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    words = set(STOP_WORDS) | set(EXTRA_COMMON)
+    for phrase in extra:
+        words.update(phrase.lower().split())
+    return frozenset(words)
+
+
+# Words of context kept on each side of a possible name. spaCy's small NER sees four tokens to
+# each side (tok2vec: window 1, depth 4) and a word is at least one token; on the labelled sets
+# 4 and 6 words give the same names, and 4 reads ~10% less text.
+WINDOW_WORDS = 4
+_WORD_RE = re.compile(r"\S+")
+_WORDS_AFTER = re.compile(rf"\S*(?:[ \t]+\S+){{0,{WINDOW_WORDS}}}")
+
+
+def ner_segments(text: str, common: frozenset[str], skip=None) -> list[tuple[int, int]]:
+    """Character ranges around possible names: a few words each side, within one line.
+
+    Lines, not documents, bound a segment: e-mail threads and document sets repeat lines
+    (quoted replies, signatures, disclaimers), so the caller runs NER once per distinct segment.
+    `skip` (a compiled pattern) removes lines another recognizer owns, such as From/To headers.
+    """
+    segments: list[tuple[int, int]] = []
+    skipped_line = -1
+    for match in CANDIDATE_RE.finditer(text):
+        if match.group().lower() in common:
+            continue
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if line_start == skipped_line:
+            continue
+        if skip is not None and skip.match(text, line_start):
+            skipped_line = line_start
+            continue
+        line_end = text.find("\n", match.end())
+        line_end = len(text) if line_end == -1 else line_end
+        after = _WORDS_AFTER.match(text, match.end(), min(line_end, match.end() + 200))
+        end = after.end() if after else match.end()
+        if segments and line_start <= segments[-1][1] and match.start() <= segments[-1][1]:
+            # Inside the current window: only its end moves.
+            segments[-1] = (segments[-1][0], max(end, segments[-1][1]))
+            continue
+        lo = max(line_start, match.start() - 200)
+        words = [m.start() for m in _WORD_RE.finditer(text, lo, match.start())]
+        start = words[-WINDOW_WORDS] if len(words) >= WINDOW_WORDS else (words[0] if words else lo)
+        if segments and start <= segments[-1][1] + 1 and line_start <= segments[-1][1]:
+            segments[-1] = (segments[-1][0], max(end, segments[-1][1]))
+        else:
+            segments.append((start, end))
+    return segments
+
+
+def clean_person_span(text: str, start: int, end: int, common: frozenset[str]):
+    """Trim a NER PERSON span to its name tokens, or None for a known false positive."""
+    value = text[start:end]
+    if any(c.isdigit() for c in value) or "@" in value or "/" in value:
+        return None
+    tokens = [m for m in CANDIDATE_RE.finditer(value) if m.group().lower() not in common]
+    if not tokens or value.split()[-1].lower().rstrip(".,") in SUFFIX_WORDS:
+        return None
+    # Keep from the first to the last name token: drops "Thanks" in "Thanks Heather".
+    lo, hi = tokens[0].start(), tokens[-1].end()
+    if hi - lo < 2:
+        return None
+    return start + lo, start + hi
+
+
+def name_tokens(text: str, spans: Iterable[tuple[int, int]], common: frozenset[str]) -> set[str]:
+    """Name tokens (>= 3 letters, not common) inside `spans` of `text`."""
+    found: set[str] = set()
+    for start, end in spans:
+        for match in CANDIDATE_RE.finditer(text, start, end):
+            token = match.group()
+            if len(token) >= 3 and token.lower() not in common:
+                found.add(token)
+    return found
+
+
+def local_part_tokens(text: str, spans: Iterable[tuple[int, int]], common: frozenset[str]):
+    """Title-cased name-like pieces of e-mail local parts (`heather.dunton@` -> Heather, Dunton)."""
+    found: set[str] = set()
+    for start, end in spans:
+        at = text.find("@", start, end)
+        if at == -1:
+            continue
+        for piece in re.split(r"[._+'\-\d]+", text[start:at]):
+            if len(piece) >= 3 and piece.isalpha() and piece.lower() not in common:
+                found.add(piece.capitalize())
+    return found
+
+
+def propagation_pattern(tokens: set[str]) -> re.Pattern[str] | None:
+    """One pattern finding every token in Title case or upper case as a whole word."""
+    if not tokens:
+        return None
+    variants = sorted({v for t in tokens for v in (t, t.upper())}, key=len, reverse=True)
+    body = "|".join(re.escape(v) for v in variants)
+    return re.compile(r"(?<![\w@.])(?:" + body + r")(?![\w@])")
+
+
+_NEXT_WORD_RE = re.compile(r"[ \t]+([A-Z][a-z]+)(?=[ \t]*(?:$|[,;|\n]))", re.MULTILINE)
+_PREV_WORD_RE = re.compile(r"(?:^|(?<=\n))[ \t]*([A-Z][a-z]+)[ \t]+$", re.MULTILINE)
+
+
+def name_like_neighbours(text: str, people: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    r"""Name-like common words right next to a name at a line's edge ("Jennifer May", "Jan Smith").
+
+    Examples
+    --------
+    >>> text = "Thanks\nJennifer May\nMay 5 works"
+    >>> [text[a:b] for a, b in name_like_neighbours(text, [(7, 15)])]
+    ['May']
+    """
+    found = []
+    for start, end in people:
+        after = _NEXT_WORD_RE.match(text, end)
+        if after and after.group(1).lower() in NAME_LIKE_COMMON:
+            found.append(after.span(1))
+        line_start = max(text.rfind("\n", 0, start) + 1, start - 40)
+        before = _PREV_WORD_RE.search(text, line_start, start)
+        if before and before.group(1).lower() in NAME_LIKE_COMMON:
+            found.append(before.span(1))
+    return found

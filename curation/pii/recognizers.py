@@ -1,0 +1,574 @@
+"""Presidio recognizers for what the stock registry misses or gets wrong on enterprise text.
+
+Every detector of the stage is a Presidio recognizer (`PatternRecognizer` or `LocalRecognizer`),
+so they can be registered in any `AnalyzerEngine`. The stock ones are reused where they are
+right (credit cards with Luhn, IBAN with its checksum, IP, US SSN, UK NINO, DE Steuer-ID); ours
+cover what Presidio lacks or misses: lenient e-mail addresses (Enron's `k..allen@enron.com`,
+X.400 addresses), international phone numbers found by a cheap candidate pattern and confirmed
+by `phonenumbers` in several regions, FR INSEE numbers with their key, dates of birth only next
+to a birth context word, URLs with personal paths, street addresses, and names in e-mail
+headers, signatures and after titles. Presidio's recognizers are imported lazily (heavy).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+
+from curation.pii import entities as E
+
+# Regex flags Presidio would otherwise default to (IGNORECASE breaks Title-case name patterns).
+FLAGS = re.MULTILINE
+
+# Latin script incl. Latin Extended-A/B (Kateřina, Šušulić), whose upper and lower letters
+# interleave, so that block is allowed in both positions.
+NAME_TOKEN = (
+    r"[A-ZÀ-ÖØ-Þ\u0100-\u024f][a-zß-öø-ÿ\u0100-\u024f'’]*"
+    r"(?:-[A-ZÀ-ÖØ-Þ\u0100-\u024f]?[a-zß-öø-ÿ\u0100-\u024f'’]+)*"
+)
+INITIAL = r"[A-Z]\.?"
+
+HEADER_FIELD_RE = re.compile(
+    r"^[ \t>]*(?:X[ \t]?-[ \t]?)?(?:From|To|Cc|Bcc|Reply-To|Sender|Sent[ \t]by|Von|An|Kopie)"
+    r"[ \t]*:[ \t]*(?P<value>[^\n]*)$",
+    re.MULTILINE | re.IGNORECASE,
+)
+SIGNATURE_RE = re.compile(
+    r"^[ \t>]*(?:thanks(?: again)?|thank you|thx|regards|best regards|kind regards|warm regards|"
+    r"best wishes|best|cheers|sincerely|yours(?: truly| sincerely)?|respectfully|take care|"
+    r"mit freundlichen grüßen|viele grüße|cordialement|bien à vous)[ \t]*[,!.]?[ \t]*\r?\n"
+    r"(?:[ \t>]*\r?\n)?[ \t>]*(?P<name>" + NAME_TOKEN + r"(?:[ \t]+(?:" + INITIAL + r"|"
+    r"" + NAME_TOKEN + r")){0,3})[ \t]*,?[ \t]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+TITLE_NAME_RE = re.compile(
+    r"\b(?i:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Herr|Frau|Mme|Mlle|Sir|Dame)\.?[ \t]+(?P<name>"
+    + NAME_TOKEN
+    + r"(?:[ \t]+(?:"
+    + INITIAL
+    + r"[ \t]+)?"
+    + NAME_TOKEN
+    + r")?)"
+)
+# A first name, a middle initial and a last name: "Ella H. Snider", "Mijail C Adomo".
+MIDDLE_INITIAL_RE = re.compile(
+    r"(?<![\w@./])(?P<name>" + NAME_TOKEN + r"[ \t]+[A-Z]\.?[ \t]+" + NAME_TOKEN + r")(?![\w@])"
+)
+# Phrases that introduce a person; after "name is"/"name:" even lower-case names count.
+PERSON_CUE_RE = re.compile(
+    r"\b(?i:my name is|name is|names?[ \t]*:|named|called|i am|i'm|this is|dear|hi|hello|hey|"
+    r"attn\.?:?|attention:|user:|customer:|contact:|ask|tell|told|thanks|thank you|shouted at|"
+    r"talked to|talk to|speak to|spoke to|speak with|spoke with|follow up with|met with|"
+    r"meet with|call me|calls me|married|hired|interviewed|congratulations|congrats)"
+    r"[ \t]+(?P<name>" + NAME_TOKEN + r"(?:[ \t]+(?:" + INITIAL + r"|" + NAME_TOKEN + r")){0,2})"
+    r"(?![\w@])"
+)
+# A name followed by what only people do ("Mehrudin shouted", "Sofie lives on"); verbs that
+# companies do too ("Enron said", "agreed", "confirmed") are left out.
+PERSON_VERB_RE = re.compile(
+    r"(?<![\w@./])(?P<name>" + NAME_TOKEN + r"(?:[ \t]+" + NAME_TOKEN + r")?)[ \t]+"
+    r"(?:shouted|whispered|smiled|laughed|cried|lives|lived|married|was born|is a very|"
+    r"had given|works as|worked as|thinks|thought|wants|wanted|knows|knew)\b"
+)
+LOWER_NAME_CUE_RE = re.compile(
+    r"\b(?i:my name is|name is|name[ \t]*:)[ \t]+(?P<name>[a-zà-öø-ÿ'’-]{2,}"
+    r"(?:[ \t]+[a-z]\.?)?(?:[ \t]+[a-zà-öø-ÿ'’-]{2,})?)(?![\w@])"
+)
+# Starts only where a local part can start (not inside "a.b.c" runs, which would make the scan
+# quadratic), but also after a lone dot (".abby@enron.com" in tokenized text).
+EMAIL_RE = r"(?:(?<![\w.+-])|(?<=[\s<(\[\"']\.))[A-Za-z0-9_][\w.+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
+X400_RE = r"/O=[A-Za-z0-9]+(?:/OU=[\w-]+)*(?:/CN=[\w.-]+)+"
+# Addresses written with spaces ("chuck . paul @ a-closer-look . com"), by obfuscation or by a
+# tokenizer, and Lotus Notes mailboxes ("Tushar Dhruv@ENRON", "Miguel Maltes@ENRON_DEVELOPMENT").
+SPACED_EMAIL_RE = (
+    r"(?<![\w.+-])[A-Za-z0-9_][\w'+-]*(?:[ \t]?\.[ \t]?[\w'+-]+)*[ \t]?@[ \t]?[A-Za-z0-9-]+"
+    r"(?:[ \t]?[.-][ \t]?[A-Za-z0-9-]+)*[ \t]?\.[ \t]?[A-Za-z]{2,}\b"
+)
+NOTES_MAILBOX_RE = r"\b(?:[A-Z][\w'’-]*[ \t]){1,3}[A-Z][\w'’-]*@[A-Z][A-Za-z]*(?:_[A-Z]+)*\b"
+
+# Digit groups joined by single separators: two numbers side by side ("713-345-7831  713-410-1624",
+# "800-538-7424 - 410-867-7424") stay two candidates.
+PHONE_CANDIDATE_RE = re.compile(
+    r"(?<![\w+/.-])(?:\+|00)?(?:\(\d{1,5}\)[ .-]?)?\d+(?:(?:[ .\-/]|[ ]?\([ ]?|[ ]?\)[ ]?)\d+)*"
+    r"(?:[ \t]*(?:x|ext\.?|extension|#)[ \t]*\d{1,6}\b)?(?![\d/])",
+    re.IGNORECASE,
+)
+PHONE_CONTEXT = (
+    "phone",
+    "tel",
+    "fax",
+    "mobile",
+    "cell",
+    "call",
+    "ph",
+    "telefon",
+    "tél",
+    "handy",
+    "dial",
+    "reach",
+    "answering",
+    "number",
+    "contact",
+    "sms",
+    "whatsapp",
+    "text me",
+    "registered",
+)
+PHONE_CONTEXT_AFTER = re.compile(
+    r"\W{0,3}(?:office|mobile|cell|home|work|fax|direct|\(?[omhwf]\))\b", re.I
+)
+PHONE_SHAPE_RE = re.compile(r"\d{3}[.-]\d{4}|^\(\d+\)|\d{2}([ .-])\d{2}\1\d{2}\1\d{2}")
+DATE_LIKE_RE = re.compile(r"\d{1,4}([/.-])\d{1,2}\1\d{1,4}|\d{4}-\d{2}-\d{2}.*")
+
+MONTHS = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|Januar|Februar|März|Juni|Juli|"
+    r"Oktober|Dezember|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+    r"novembre|décembre)"
+)
+DATE_PATTERNS = (
+    r"\b\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}\b",
+    r"\b(?:19|20)\d{2}-\d{2}-\d{2}\b",
+    r"\b" + MONTHS + r"\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?,?[ \t]+(?:19|20)\d{2}\b",
+    r"\b\d{1,2}(?:st|nd|rd|th|\.)?[ \t]+(?:of[ \t]+)?" + MONTHS + r"\.?,?[ \t]+(?:19|20)\d{2}\b",
+)
+DOB_CONTEXT = (
+    "born",
+    "birth",
+    "dob",
+    "d.o.b",
+    "birthday",
+    "geboren",
+    "geb.",
+    "geburtsdatum",
+    "né le",
+    "née le",
+    "naissance",
+)
+
+STREET_SUFFIX = (
+    r"(?:(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Way|Place|Parkway|Highway|Terrace|"
+    r"Circle|Square|Trail|Plaza|Crescent|Close|Row|Mews|Walk|Freeway|Expressway|Pike|Alley|Via|"
+    r"Calle|Strasse|Straße)\b|(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Hwy|Ter|Cir|Sq|Trl|Plz|Fwy)\b\.?)"
+)
+ADDRESS_PATTERNS = (
+    # US/UK: "1400 Smith Street, Suite 3900, Houston, TX 77002"
+    r"\b\d{1,6}[A-Za-z]?[ \t]+(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"
+    r"(?:[A-Z0-9][\w'’.-]*[ \t]+){0,4}"
+    + STREET_SUFFIX
+    + r"(?:,?[ \t]+(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl|Room|Rm|#)\.?[ \t]*#?[\w-]+)?"
+    r"(?:,?[ \t\n]+[A-Z][a-zA-Z]+(?:[ \t][A-Z][a-zA-Z]+){0,2},?[ \t]+[A-Z]{2}[ \t]+\d{5}(?:-\d{4})?)?",
+    # DE/AT/CH: "Hauptstraße 5a, 10115 Berlin"
+    r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee)"
+    r"[ \t]+\d{1,4}[a-z]?\b(?:,?[ \t]+\d{4,5}[ \t]+[A-ZÄÖÜ][\wäöüß-]+)?",
+    # FR: "12 bis, rue de la Paix, 75002 Paris"
+    r"\b\d{1,6}(?:[ \t]+\d{1,4})?(?:[ \t]?(?:bis|ter))?,?[ \t]+(?i:rue|avenue|av\.|boulevard|bd|"
+    r"place|chemin|allée|impasse|quai|route)[ \t]+(?:(?:de|du|des|la|le|l['’]|d['’])[ \t]*)*[A-Z][\w'’-]+"
+    r"(?:[ \t]+[A-Z][\w'’-]+){0,3}(?:,?[ \t]+\d{5}[ \t]+[A-Z][\w-]+)?",
+    r"\bP\.?[ \t]?O\.?[ \t]+Box[ \t]+\d+\b",
+    # International: "3369 24 Clarke Avenue", "541 Avenida Pedro Ulisses 888 Apt. 120"
+    r"\b\d{1,6}[ \t]+(?:\d{1,5}[ \t]+)?(?:(?:ul\.|út|rue|via|rua|avda\.)[ \t]+)?"
+    r"(?:[A-ZÀ-ÞΑ-Ω][\w'’.-]*[ \t]+){1,4}\d{1,5}[A-Za-z]?\b\.?"
+    r"(?:,?[ \t]+(?:Apt|Apartment|Suite|Ste|Unit)\.?[ \t]*#?\d+)?",
+    r"\b(?:Apt|Apartment|Suite|Unit)\.?[ \t]*#?\d{1,5}\b(?:[ \t]+Box[ \t]+\d+)?",
+    r"\b(?:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]+Box[ \t]+\d{3,5}\b|\b[AFD]PO[ \t]+A[AEP][ \t]+\d{5}\b",
+)
+# Word(s) + house number ("Kiannonkatu 98", "Rua Igreja 25"): too close to "Windows 10" to stand
+# alone, so only after an address word.
+ADDRESS_CONTEXT_PATTERNS = (r"\b(?:[A-ZÀ-Þ][\w'’.-]+[ \t]+){1,3}\d{1,5}[a-z]?\b",)
+ADDRESS_CONTEXT = (
+    "address",
+    "adresse",
+    "anschrift",
+    "lives",
+    "live at",
+    "living",
+    "located",
+    "ship to",
+    "mail to",
+    "moved to",
+    "street",
+    "residence",
+    "domicile",
+)
+
+# The rest of a URL, not ending in sentence punctuation.
+_URL_TAIL = r"(?:[^\s<>\"']*[^\s<>\"'.,;:!?)])?"
+PERSONAL_URL_PATTERNS = (
+    r"\b(?:https?://|www\.)[^\s<>\"']*?/(?:~|%7[eE])[\w%-]+" + _URL_TAIL,
+    r"\b(?:https?://|www\.)[^\s<>\"'/]+/(?:[^\s<>\"']*/)?(?:users?|people|person|profiles?|home|"
+    r"staff|members?|employees?|author|in|pub)/[\w%@-]+" + _URL_TAIL,
+    r"\b(?:https?://)?(?:www\.)?(?:linkedin\.com/in|facebook\.com|twitter\.com|x\.com|"
+    r"instagram\.com|github\.com)/[\w%-]+" + _URL_TAIL,
+)
+
+
+def context_before(text: str, start: int, words: Iterable[str], window: int = 35) -> bool:
+    """True when one of `words` occurs in the `window` characters before `start` (lowercased)."""
+    before = text[max(0, start - window) : start].lower()
+    return any(word in before for word in words)
+
+
+def _pattern(name: str, regex: str, score: float):
+    from presidio_analyzer import Pattern
+
+    return Pattern(name=name, regex=regex, score=score)
+
+
+def email_recognizer():
+    """E-mail addresses, lenient on local parts (`k..allen@`), plus X.400 mailbox paths."""
+    from presidio_analyzer import PatternRecognizer
+
+    return PatternRecognizer(
+        supported_entity=E.EMAIL_ADDRESS,
+        name="CurateEmailRecognizer",
+        patterns=[
+            _pattern("email", EMAIL_RE, 0.95),
+            _pattern("x400", X400_RE, 0.9),
+            _pattern("spaced_email", SPACED_EMAIL_RE, 0.85),
+            _pattern("notes_mailbox", NOTES_MAILBOX_RE, 0.85),
+        ],
+        global_regex_flags=FLAGS,
+    )
+
+
+def fr_nir_recognizer():
+    """French INSEE / NIR (numéro de sécurité sociale), 13 digits + 2-digit key."""
+    from presidio_analyzer import PatternRecognizer
+
+    class FrNirRecognizer(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            compact = re.sub(r"[ .]", "", pattern_text).upper()
+            body = compact[:13].replace("2A", "19").replace("2B", "18")
+            if not body.isdigit():
+                return False
+            return 97 - int(body) % 97 == int(compact[13:])
+
+    regex = (
+        r"\b[12][ .]?\d{2}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{2}|2[ABab])[ .]?\d{3}"
+        r"[ .]?\d{3}[ .]?\d{2}\b"
+    )
+    return FrNirRecognizer(
+        supported_entity=E.FR_NIR,
+        name="FrNirRecognizer",
+        patterns=[_pattern("insee", regex, 0.4)],
+        context=["insee", "nir", "sécurité sociale", "securite sociale", "social security"],
+        global_regex_flags=FLAGS,
+    )
+
+
+def street_address_recognizer():
+    from presidio_analyzer import PatternRecognizer
+
+    return PatternRecognizer(
+        supported_entity=E.STREET_ADDRESS,
+        name="StreetAddressRecognizer",
+        patterns=[_pattern(f"address_{i}", p, 0.6) for i, p in enumerate(ADDRESS_PATTERNS)],
+        context=["address", "street", "adresse", "anschrift", "live", "located", "ship"],
+        global_regex_flags=FLAGS,
+    )
+
+
+def address_in_context_recognizer():
+    return context_required_recognizer(
+        E.STREET_ADDRESS,
+        "AddressInContextRecognizer",
+        ADDRESS_CONTEXT_PATTERNS,
+        ADDRESS_CONTEXT,
+        0.6,
+        flags=FLAGS,
+    )
+
+
+def personal_url_recognizer():
+    from presidio_analyzer import PatternRecognizer
+
+    return PatternRecognizer(
+        supported_entity=E.PERSONAL_URL,
+        name="PersonalUrlRecognizer",
+        patterns=[_pattern(f"url_{i}", p, 0.8) for i, p in enumerate(PERSONAL_URL_PATTERNS)],
+        global_regex_flags=FLAGS | re.IGNORECASE,
+    )
+
+
+def context_required_recognizer(
+    entity: str, name: str, regexes: Sequence[str], context, score, flags: int | None = None
+):
+    """A pattern recognizer that reports a match only after one of its context words."""
+    from presidio_analyzer import PatternRecognizer
+
+    class ContextRequiredRecognizer(PatternRecognizer):
+        def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+            found = super().analyze(text, entities, nlp_artifacts, regex_flags)
+            return [r for r in found if context_before(text, r.start, self.context)]
+
+    return ContextRequiredRecognizer(
+        supported_entity=entity,
+        name=name,
+        patterns=[_pattern(f"{name}_{i}", p, score) for i, p in enumerate(regexes)],
+        context=list(context),
+        global_regex_flags=FLAGS | re.IGNORECASE if flags is None else flags,
+    )
+
+
+def date_of_birth_recognizer():
+    return context_required_recognizer(
+        E.DATE_OF_BIRTH, "DateOfBirthRecognizer", DATE_PATTERNS, DOB_CONTEXT, 0.85
+    )
+
+
+def phone_recognizer(regions: Sequence[str]):
+    """International phone numbers: a cheap candidate regex, confirmed by `phonenumbers`."""
+    import phonenumbers
+    from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+    class CuratePhoneRecognizer(LocalRecognizer):
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            results = []
+            for match in PHONE_CANDIDATE_RE.finditer(text):
+                candidate = match.group()
+                score = _phone_score(candidate, text, match, regions, phonenumbers)
+                if score:
+                    results.append(
+                        RecognizerResult(E.PHONE_NUMBER, match.start(), match.end(), score)
+                    )
+            return results
+
+    return CuratePhoneRecognizer(supported_entities=[E.PHONE_NUMBER], name="CuratePhoneRecognizer")
+
+
+def _phone_score(candidate: str, text: str, match, regions, phonenumbers) -> float:
+    core = re.split(r"(?i)[ \t]*(?:x|ext\.?|extension|#)[ \t]*\d+$", candidate)[0]
+    digits = sum(c.isdigit() for c in core)
+    if digits < 7 or digits > 15 or DATE_LIKE_RE.fullmatch(core):
+        return 0.0
+    separated = any(c in core for c in " -.()/")
+    international = core.startswith(("+", "00"))
+    in_context = context_before(text, match.start(), PHONE_CONTEXT, 40) or bool(
+        PHONE_CONTEXT_AFTER.match(text, match.end(), match.end() + 20)
+    )
+    # Short groups of digits split by spaces only ("79063 63") are house numbers and codes far
+    # more often than phone numbers: without context they need a phone-like shape.
+    if digits <= 8 and not (international or in_context or PHONE_SHAPE_RE.search(core)):
+        return 0.0
+    for region in (None,) if international else regions:
+        try:
+            number = phonenumbers.parse(core, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return 0.9 if separated or international else 0.6
+    if in_context or (international and digits >= 8):
+        return 0.7
+    # Formatted like a phone number but fictitious (555 numbers, synthetic data): still personal.
+    if separated and digits >= 10 and re.search(r"\d{3}[ .-]\d{4}\b", core):
+        return 0.6
+    return 0.0
+
+
+def header_name_recognizer(
+    common_words: frozenset[str], reject_words: frozenset[str] = frozenset()
+):
+    """Names in From/To/Cc (and X-From/X-To) header lines, including `Last , First M.` forms."""
+    from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+    # Not names: <addresses>, anything with an @, Lotus Notes paths ("/ HOU / ECT@ECT"),
+    # [bracketed] organisations and quotes.
+    mask_re = re.compile(r"<[^>\n]*>|\S*@\S*|[ \t]/[^,;\n]*|\[[^\]\n]*\]|[\"']|" + X400_RE)
+    word = r"(?<![\w@./])(?:" + NAME_TOKEN + r"|" + INITIAL + r")(?![\w@])"
+    run_re = re.compile(word + r"(?:(?:[ \t]+|[ \t]*,[ \t]*)" + word + r")*")
+
+    class HeaderNameRecognizer(LocalRecognizer):
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            results = []
+            for header in HEADER_FIELD_RE.finditer(text):
+                value = header.group("value")
+                offset = header.start("value")
+                masked = mask_re.sub(lambda m: " " * len(m.group()), value)
+                for run in run_re.finditer(masked):
+                    # "The New York Times", "Benefits Service Center": senders, not people.
+                    words = re.split(r"[\s,]+", run.group().lower())
+                    if any(w.rstrip(".") in reject_words for w in words):
+                        continue
+                    span = _trim_common(run.group(), common_words)
+                    if span is None:
+                        continue
+                    lo, hi = span
+                    start = offset + run.start() + lo
+                    results.append(
+                        RecognizerResult(E.PERSON, start, offset + run.start() + hi, 0.85)
+                    )
+            return results
+
+    return HeaderNameRecognizer(supported_entities=[E.PERSON], name="HeaderNameRecognizer")
+
+
+def _trim_common(run: str, common_words: frozenset[str]) -> tuple[int, int] | None:
+    """Bounds of `run` without leading/trailing common words and punctuation, or None."""
+    tokens = [(m.start(), m.end()) for m in re.finditer(r"[^\s,]+", run)]
+    keep = [
+        (a, b)
+        for a, b in tokens
+        if run[a:b].rstrip(".").lower() not in common_words and len(run[a:b].rstrip(".")) > 0
+    ]
+    if not keep or all(len(run[a:b].rstrip(".")) == 1 for a, b in keep):
+        return None
+    return keep[0][0], keep[-1][1]
+
+
+def group_name_recognizer(
+    name: str,
+    pattern: re.Pattern[str],
+    score: float,
+    common_words,
+    reject_words: frozenset[str] = frozenset(),
+):
+    """Names captured by group `name` of `pattern` (signatures, titles, cues).
+
+    Common words are trimmed from the ends; a capture holding any of `reject_words`
+    (organisation and place words) is not a person.
+    """
+    from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+    class GroupNameRecognizer(LocalRecognizer):
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            results = []
+            for match in pattern.finditer(text):
+                value = match.group("name")
+                if reject_words and any(
+                    t.lower().rstrip(".") in reject_words for t in value.split()
+                ):
+                    continue
+                span = _trim_common(value, common_words)
+                if span is None:
+                    continue
+                start = match.start("name")
+                results.append(RecognizerResult(E.PERSON, start + span[0], start + span[1], score))
+            return results
+
+    return GroupNameRecognizer(supported_entities=[E.PERSON], name=name)
+
+
+def deny_list_recognizer(entity: str, values: Sequence[str], *, case_sensitive: bool, score=1.0):
+    """Exact terms (an employee directory, customer names): Presidio's deny-list recognizer."""
+    from presidio_analyzer import PatternRecognizer
+
+    terms = sorted({v.strip() for v in values if v.strip()}, key=len, reverse=True)
+    return PatternRecognizer(
+        supported_entity=entity,
+        name=f"DenyList_{entity}",
+        deny_list=terms,
+        deny_list_score=score,
+        global_regex_flags=FLAGS if case_sensitive else FLAGS | re.IGNORECASE,
+    )
+
+
+def custom_pattern_recognizer(spec, index: int):
+    """A recognizer declared in the spec (`pii.recognizers[i]`)."""
+    from presidio_analyzer import PatternRecognizer
+
+    flags = FLAGS if spec.case_sensitive else FLAGS | re.IGNORECASE
+    patterns = [_pattern(f"custom_{index}_{i}", p, spec.score) for i, p in enumerate(spec.patterns)]
+    if spec.require_context:
+        return context_required_recognizer(
+            spec.entity, f"Custom_{index}_{spec.entity}", spec.patterns, spec.context, spec.score
+        )
+    return PatternRecognizer(
+        supported_entity=spec.entity,
+        name=f"Custom_{index}_{spec.entity}",
+        patterns=patterns,
+        context=list(spec.context) or None,
+        global_regex_flags=flags,
+    )
+
+
+STOCK_ENTITIES = (E.CREDIT_CARD, E.IBAN_CODE, E.IP_ADDRESS, E.US_SSN, E.UK_NINO, E.DE_TAX_ID)
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum of card numbers.
+
+    Examples
+    --------
+    >>> luhn_ok("4111111111111111"), luhn_ok("4111111111111112")
+    (True, False)
+    """
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+# 12-19 digits, whole or in groups: Presidio's card pattern misses 19-digit Visa, Mir (2xxx),
+# 15-digit JCB (2131/1800) and 12-digit Maestro numbers.
+CARD_RE = r"(?<![\d+-])(?:\d[ -]?){11,18}\d(?![\d-])"
+CARD_PREFIXES = ("2", "3", "4", "5", "6", "1800", "0604")
+
+
+def credit_card_recognizer():
+    """Card numbers of 12-19 digits with a known issuer prefix and a valid Luhn checksum."""
+    from presidio_analyzer import PatternRecognizer
+
+    class CardRecognizer(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            digits = re.sub(r"[ -]", "", pattern_text)
+            groups = re.split(r"[ -]", pattern_text)
+            # Separators, when present, split numbers the way cards print (groups of 3 to 6).
+            if len(groups) > 1 and not all(3 <= len(g) <= 6 for g in groups):
+                return False
+            return digits.startswith(CARD_PREFIXES) and luhn_ok(digits)
+
+    return CardRecognizer(
+        supported_entity=E.CREDIT_CARD,
+        name="CurateCreditCardRecognizer",
+        patterns=[_pattern("card", CARD_RE, 0.3)],
+        context=["card", "credit", "visa", "mastercard", "amex", "cc", "kreditkarte", "carte"],
+        global_regex_flags=FLAGS,
+    )
+
+
+def iban_recognizer():
+    """Presidio's IBAN recognizer (country formats + mod-97), also for lower-case IBANs."""
+    from presidio_analyzer.predefined_recognizers import IbanRecognizer
+
+    class CaseInsensitiveIban(IbanRecognizer):
+        def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+            upper = text.upper()
+            # Offsets stay valid only when upper-casing keeps the length (not for "ß").
+            source = upper if len(upper) == len(text) else text
+            return super().analyze(source, entities, nlp_artifacts, regex_flags)
+
+    return CaseInsensitiveIban()
+
+
+@functools.cache
+def stock_recognizers() -> dict[str, object]:
+    """Presidio's own recognizers for the checksummed or fixed-format types."""
+    from presidio_analyzer.predefined_recognizers import (
+        DeTaxIdRecognizer,
+        IpRecognizer,
+        UkNinoRecognizer,
+        UsSsnRecognizer,
+    )
+
+    return {
+        E.CREDIT_CARD: credit_card_recognizer(),
+        E.IBAN_CODE: iban_recognizer(),
+        E.IP_ADDRESS: IpRecognizer(),
+        E.US_SSN: UsSsnRecognizer(),
+        E.UK_NINO: UkNinoRecognizer(),
+        E.DE_TAX_ID: DeTaxIdRecognizer(supported_language="en"),
+    }

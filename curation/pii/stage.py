@@ -1,0 +1,136 @@
+"""The PII stage: redact the `text` column, fill `pii_counts`, decide modified/dropped rows.
+
+Pure functions over Arrow tables; the integrator's runner applies the decision and writes the
+ledger. Details carry counts per entity type (and the density and threshold of dropped rows),
+never a value. With `cfg.processes > 1` the batch is split across a process pool whose workers
+each build the engine once (spawned, so no model state is shared through fork).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from curation.ledger import details_json
+from curation.pii.config import PiiConfig
+from curation.pii.engine import get_redactor
+from curation.pii.reasons import PiiReason
+from curation.schema import COUNTS_TYPE
+from curation.stage import StageDecision
+
+# Below this many texts a pool costs more (spawn + model load) than it saves.
+MIN_TEXTS_PER_PROCESS = 64
+
+
+def redact_texts(
+    texts: Sequence[str],
+    cfg: PiiConfig,
+    *,
+    ner_mask: Sequence[bool] | np.ndarray | None = None,
+) -> tuple[list[str], list[dict[str, int]]]:
+    """Redact `texts` with `cfg`'s policy; return the new texts and counts per entity type.
+
+    `ner_mask` (optional, one bool per text) limits name recognition to texts in a language the
+    spaCy model knows; patterns run on all texts.
+
+    Examples
+    --------
+    >>> texts, counts = redact_texts(["Mail jane.doe@example.com"], PiiConfig(ner=False))
+    >>> texts, counts
+    (['Mail <EMAIL_ADDRESS>'], [{'EMAIL_ADDRESS': 1}])
+    """
+    redacted, counts, _ = _redact(list(texts), cfg, ner_mask)
+    return redacted, counts
+
+
+def redact_documents(table: pa.Table, cfg: PiiConfig) -> tuple[pa.Table, StageDecision]:
+    """Redact a document batch (DOCUMENT_SCHEMA or any table with `text`).
+
+    Returns the same rows, in order, with `text` redacted and `pii_counts` filled, and the
+    decision: rows whose text changed are modified (`pii.redacted`, details = counts per type),
+    rows whose drop-action entities exceed `cfg.max_density` per 1,000 characters are dropped
+    (`pii.density_exceeded`). Name recognition runs on rows whose `lang` is null or in
+    `cfg.languages`.
+    """
+    column = table.column("text")
+    raw = column.to_pylist()
+    texts = [t or "" for t in raw]
+    ner_mask = None
+    if "lang" in table.column_names:
+        langs = table.column("lang").to_pylist()
+        ner_mask = np.array([lang is None or lang in cfg.languages for lang in langs], bool)
+    redacted, counts, densities = _redact(texts, cfg, ner_mask)
+
+    n = table.num_rows
+    density = np.asarray(densities, float)
+    has_drop_entities = density > 0
+    drop = has_drop_entities & (density > cfg.max_density)
+    changed = np.array([new != old for new, old in zip(redacted, texts, strict=True)], bool)
+    reasons: list[str | None] = [None] * n
+    details: list[str | None] = [None] * n
+    for i in np.flatnonzero(changed | drop):
+        if drop[i]:
+            reasons[i] = PiiReason.DENSITY_EXCEEDED.value
+            details[i] = details_json(
+                counts=counts[i], density=round(float(density[i]), 3), threshold=cfg.max_density
+            )
+        else:
+            reasons[i] = PiiReason.REDACTED.value
+            details[i] = details_json(counts=counts[i])
+    decision = StageDecision.from_masks(
+        n, drop=drop, modified=changed, reason=reasons, details=details
+    )
+
+    new_text = pa.array(
+        [None if old is None else new for new, old in zip(redacted, raw, strict=True)],
+        column.type,
+    )
+    table = table.set_column(table.column_names.index("text"), "text", new_text)
+    pii_counts = counts_array(counts)
+    if "pii_counts" in table.column_names:
+        table = table.set_column(table.column_names.index("pii_counts"), "pii_counts", pii_counts)
+    else:
+        table = table.append_column(pa.field("pii_counts", COUNTS_TYPE), pii_counts)
+    return table, decision
+
+
+def counts_array(counts: Sequence[dict[str, int]]) -> pa.Array:
+    """Counts per entity type as the schema's named-counts column (list of key/value structs)."""
+    return pa.array([[{"key": k, "value": v} for k, v in c.items()] for c in counts], COUNTS_TYPE)
+
+
+def _redact(
+    texts: list[str], cfg: PiiConfig, ner_mask
+) -> tuple[list[str], list[dict], list[float]]:
+    processes = min(cfg.processes, max(1, len(texts) // MIN_TEXTS_PER_PROCESS))
+    if processes <= 1:
+        return get_redactor(cfg).redact(texts, ner_mask)
+    mask = np.ones(len(texts), bool) if ner_mask is None else np.asarray(ner_mask, bool)
+    # Interleaved chunks of ~batch_size keep workers evenly loaded when long texts cluster.
+    size = max(1, min(cfg.batch_size * 4, -(-len(texts) // processes)))
+    bounds = [(lo, min(lo + size, len(texts))) for lo in range(0, len(texts), size)]
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=processes, mp_context=context, initializer=_init_worker, initargs=(cfg,)
+    ) as pool:
+        futures = [pool.submit(_work, cfg, texts[lo:hi], mask[lo:hi]) for lo, hi in bounds]
+        parts = [f.result() for f in futures]
+    redacted = [t for part in parts for t in part[0]]
+    counts = [c for part in parts for c in part[1]]
+    densities = [d for part in parts for d in part[2]]
+    return redacted, counts, densities
+
+
+def _init_worker(cfg: PiiConfig) -> None:
+    from curation.offline import enforce_offline
+
+    enforce_offline()
+    get_redactor(cfg)
+
+
+def _work(cfg: PiiConfig, texts: list[str], mask: np.ndarray):
+    return get_redactor(cfg).redact(texts, mask)

@@ -1,0 +1,86 @@
+"""`curate redact`: try a PII policy on one file, outside a full run (no Prefect)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from curation.exceptions import CurationError
+
+
+def load_pii_config(spec: Path | None):
+    """The `pii` section of a spec file as a PiiConfig; the default policy without a spec."""
+    from curation.config import build_config
+    from curation.exceptions import SpecError
+    from curation.pii.config import PiiConfig
+
+    if spec is None:
+        return PiiConfig()
+    import yaml
+
+    try:
+        data = yaml.safe_load(spec.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise SpecError("", f"cannot read spec {spec}: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        raise SpecError("", f"spec {spec} is not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise SpecError("", f"spec {spec} must be a mapping with a `pii` section")
+    return build_config(PiiConfig, data.get("pii"), "pii")
+
+
+def redact(
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="JSONL, Parquet or text file.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output file; format from its extension. Text: stdout."),
+    ] = None,
+    spec: Annotated[
+        Path | None, typer.Option("--spec", help="Dataset spec YAML; its `pii` section is used.")
+    ] = None,
+    text_field: Annotated[
+        str, typer.Option("--text-field", help="Field holding the text.")
+    ] = "text",
+    id_field: Annotated[
+        str | None, typer.Option("--id-field", help="Id field that must be present (kept as is).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON summary on stdout.")
+    ] = False,
+) -> None:
+    """Redact PII in a JSONL/Parquet file (or a text file) with a spec's PII policy."""
+    from curation.offline import enforce_offline
+
+    enforce_offline()
+    try:
+        from curation.pii.files import redact_file
+
+        cfg = load_pii_config(spec)
+        summary = redact_file(input_path, out, cfg, text_field=text_field, id_field=id_field)
+    except CurationError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    if as_json:
+        typer.echo(json.dumps(summary.as_dict(), sort_keys=True))
+        return
+    if summary.text is not None:
+        typer.echo(summary.text, nl=not summary.text.endswith("\n"))
+        typer.echo(_describe(summary), err=True)
+    else:
+        typer.echo(_describe(summary))
+
+
+def _describe(summary) -> str:
+    counts = ", ".join(f"{k}={v}" for k, v in summary.counts.items()) or "no PII found"
+    target = summary.output or "stdout"
+    return f"redacted {summary.rows} row(s), {summary.modified} modified -> {target} ({counts})"
+
+
+def register(app: typer.Typer) -> None:
+    """Add `curate redact` to the root app."""
+    app.command("redact")(redact)
