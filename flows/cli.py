@@ -70,6 +70,27 @@ def open_workspace(option: str | None) -> Workspace:
     return workspace
 
 
+def query_catalog(workspace: str | None, query: Any, *args: Any) -> Any:
+    """Open the workspace catalog and run one catalog query, turning domain errors into exit 2."""
+    from catalogs.registry import CatalogSettings, open_catalog
+
+    ws = open_workspace(workspace)
+    try:
+        return query(open_catalog(CatalogSettings.for_workspace(ws)), *args)
+    except CurationError as error:
+        raise fail(error) from error
+
+
+def print_stage_counts(out: Console, by_stage: dict[str, dict[str, int]]) -> None:
+    from rich.table import Table
+
+    table = Table("stage", "kept", "modified", "dropped", "quarantined")
+    for stage, counts in by_stage.items():
+        outcomes = ("kept", "modified", "dropped", "quarantined")
+        table.add_row(stage, *(str(counts.get(k, 0)) for k in outcomes))
+    out.print(table)
+
+
 @app.command()
 def init(
     path: Annotated[Path, typer.Argument(help="Where to write the example spec.")] = Path(
@@ -160,12 +181,7 @@ def print_summary(summary: dict[str, Any]) -> None:
         f"inputs {summary['inputs']}  kept {summary['kept']}  dropped {summary['dropped']}  "
         f"quarantined {summary['quarantined']}  reconciled: {summary['reconciled']}"
     )
-    table = Table("stage", "kept", "modified", "dropped", "quarantined")
-    for stage, counts in summary["by_stage"].items():
-        table.add_row(
-            stage, *(str(counts.get(k, 0)) for k in ("kept", "modified", "dropped", "quarantined"))
-        )
-    out.print(table)
+    print_stage_counts(out, summary["by_stage"])
     if summary["by_reason"]:
         reasons = Table("reason", "documents")
         for reason, count in summary["by_reason"].items():
@@ -211,15 +227,9 @@ def demo(
 def catalog_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
     """List datasets and their versions."""
     from catalogs.query import list_datasets
-    from catalogs.registry import CatalogSettings, open_catalog
 
     ws = open_workspace(workspace)
-    try:
-        datasets = [
-            d.as_dict() for d in list_datasets(open_catalog(CatalogSettings.for_workspace(ws)))
-        ]
-    except CurationError as error:
-        raise fail(error) from error
+    datasets = [d.as_dict() for d in query_catalog(workspace, list_datasets)]
     if as_json:
         print_json(datasets)
         return
@@ -245,13 +255,8 @@ def catalog_show(
 ) -> None:
     """Show one version: schema, rows, created, run id and stage counts."""
     from catalogs.query import show_dataset
-    from catalogs.registry import CatalogSettings, open_catalog
 
-    ws = open_workspace(workspace)
-    try:
-        info = show_dataset(open_catalog(CatalogSettings.for_workspace(ws)), reference)
-    except CurationError as error:
-        raise fail(error) from error
+    info = query_catalog(workspace, show_dataset, reference)
     if as_json:
         print_json(info)
         return
@@ -269,12 +274,7 @@ def catalog_show(
         "location",
     ):
         out.print(f"{key}: {info[key]}")
-    stages = Table("stage", "kept", "modified", "dropped", "quarantined")
-    for stage, counts in info["summary"].get("by_stage", {}).items():
-        stages.add_row(
-            stage, *(str(counts.get(k, 0)) for k in ("kept", "modified", "dropped", "quarantined"))
-        )
-    out.print(stages)
+    print_stage_counts(out, info["summary"].get("by_stage", {}))
     schema = Table("column", "type")
     for field in info["schema"]:
         schema.add_row(field["name"], field["type"])
@@ -289,13 +289,8 @@ def catalog_sources(
 ) -> None:
     """List the sources of a version with document counts and licenses."""
     from catalogs.provenance import version_sources
-    from catalogs.registry import CatalogSettings, open_catalog
 
-    ws = open_workspace(workspace)
-    try:
-        sources = version_sources(open_catalog(CatalogSettings.for_workspace(ws)), reference)
-    except CurationError as error:
-        raise fail(error) from error
+    sources = query_catalog(workspace, version_sources, reference)
     if as_json:
         print_json(sources)
         return
@@ -317,15 +312,8 @@ def provenance(
 ) -> None:
     """Print a document's provenance chain: source, original bytes, extractor, run, decisions."""
     from catalogs.provenance import document_provenance
-    from catalogs.registry import CatalogSettings, open_catalog
 
-    ws = open_workspace(workspace)
-    try:
-        chain = document_provenance(
-            open_catalog(CatalogSettings.for_workspace(ws)), reference, doc_id
-        )
-    except CurationError as error:
-        raise fail(error) from error
+    chain = query_catalog(workspace, document_provenance, reference, doc_id)
     if as_json:
         print_json(chain)
         return
