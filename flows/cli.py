@@ -303,6 +303,28 @@ def catalog_sources(
     Console().print(table)
 
 
+@catalog_app.command("export")
+def catalog_export(
+    reference: Annotated[str, typer.Argument(help="NAME or NAME@VERSION (default: newest).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write (must be empty).")],
+    overwrite: Annotated[bool, typer.Option(help="Write into a non-empty folder.")] = False,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Export a version as plain Parquet with a dataset card and an attribution file."""
+    from catalogs.export import export_version
+
+    result = query_catalog(
+        workspace, lambda c, r: export_version(c, r, out, overwrite=overwrite), reference
+    )
+    if as_json:
+        print_json(result)
+        return
+    Console().print(
+        f"exported {result['rows']} rows of {result['dataset']}@{result['version']} to {out}"
+    )
+
+
 @app.command()
 def provenance(
     reference: Annotated[str, typer.Argument(help="NAME@VERSION (or NAME for the newest).")],
