@@ -1,0 +1,223 @@
+"""`curate quality score`: signals, language, classifier score and verdict for a file of texts.
+
+Users pick thresholds by looking at distributions, so this writes one row per input with every
+signal, `keep`, and the rules that dropped it, and summarizes per-rule drop counts and a
+histogram. It calls the stage functions directly (no Prefect: ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from filters.config import QualityConfig
+from filters.exceptions import QualityError
+from filters.signals import SIGNALS
+from filters.stage import rule_outcomes, score_quality, signals_from_map
+
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+BATCH_ROWS = 2_000
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Counts of one column's values in equal-width bins (`edges` has one more item)."""
+
+    column: str
+    edges: list[float]
+    counts: list[int]
+    missing: int
+
+    def render(self, width: int = 40) -> str:
+        """Text bars, one line per bin."""
+        top = max(self.counts, default=0) or 1
+        lines = [f"{self.column} ({sum(self.counts)} values, {self.missing} missing)"]
+        for low, high, count in zip(self.edges, self.edges[1:], self.counts, strict=False):
+            bar = "#" * round(width * count / top)
+            lines.append(f"  [{low:10.4g}, {high:10.4g}) {count:7d} {bar}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    """What `score_file` wrote and how the rows fared."""
+
+    input: str
+    output: str
+    rows: int
+    kept: int
+    dropped: int
+    by_rule: dict[str, int]
+    first_reason: dict[str, int]
+    histogram: Histogram | None = None
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "input": self.input,
+            "output": self.output,
+            "rows": self.rows,
+            "kept": self.kept,
+            "dropped": self.dropped,
+            "dropped_by_rule": self.by_rule,
+            "first_reason": self.first_reason,
+            "thresholds": self.thresholds,
+            "histogram": None
+            if self.histogram is None
+            else {
+                "column": self.histogram.column,
+                "edges": self.histogram.edges,
+                "counts": self.histogram.counts,
+                "missing": self.histogram.missing,
+            },
+        }
+
+
+def read_texts(path: Path, text_field: str, id_field: str) -> pl.DataFrame:
+    """`id` and `text` columns from a JSONL or Parquet file (ids default to the row number)."""
+    if not path.is_file():
+        raise QualityError(f"input {path} does not exist: pass a .jsonl or .parquet file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in JSONL_SUFFIXES:
+            frame = pl.read_ndjson(path, infer_schema_length=None)
+        elif suffix == ".parquet":
+            frame = pl.read_parquet(path)
+        else:
+            raise QualityError(f"{path}: unsupported input {suffix!r}: use .jsonl or .parquet")
+    except (pl.exceptions.ComputeError, OSError) as error:
+        raise QualityError(f"cannot read {path}: {error}") from error
+    if text_field not in frame.columns:
+        raise QualityError(
+            f"{path} has no field {text_field!r} (fields: {', '.join(frame.columns)}): "
+            "pass --text-field"
+        )
+    if id_field in frame.columns:
+        ids = frame[id_field].cast(pl.String)
+    elif id_field == "id":
+        ids = pl.Series(np.arange(frame.height)).cast(pl.String)
+    else:
+        raise QualityError(
+            f"{path} has no field {id_field!r} (fields: {', '.join(frame.columns)}): pass --id-field"
+        )
+    return pl.DataFrame({"id": ids, "text": frame[text_field].cast(pl.String)})
+
+
+def score_frame(frame: pl.DataFrame, cfg: QualityConfig) -> pl.DataFrame:
+    """One output row per input row: id, lang, lang_score, every signal, score, keep, rules."""
+    parts = []
+    for start in range(0, frame.height, BATCH_ROWS):
+        batch = frame.slice(start, BATCH_ROWS)
+        scored = score_quality(pa.table({"text": batch["text"].to_arrow()}), cfg)
+        signals = signals_from_map(scored.column("quality_signals")).drop("row")
+        outcomes = rule_outcomes(scored, cfg)
+        parts.append(
+            pl.concat(
+                [
+                    batch.select("id"),
+                    pl.DataFrame(
+                        {
+                            "lang": pl.Series(scored.column("lang").to_pylist(), dtype=pl.String),
+                            "lang_score": pl.Series(
+                                scored.column("lang_score").to_pylist(), dtype=pl.Float32
+                            ),
+                        }
+                    ),
+                    signals.select(SIGNALS),
+                    pl.DataFrame(
+                        {
+                            "quality_score": pl.Series(
+                                scored.column("quality_score").to_pylist(), dtype=pl.Float32
+                            )
+                        }
+                    ),
+                    outcomes.select(
+                        pl.col("reason").is_null().alias("keep"),
+                        pl.col("failed").alias("dropped_by"),
+                    ),
+                ],
+                how="horizontal",
+            )
+        )
+    if not parts:
+        raise QualityError("the input has no rows: nothing to score")
+    return pl.concat(parts)
+
+
+def histogram(values: pl.Series, bins: int = 10) -> Histogram:
+    """Equal-width histogram of the non-null values of a column."""
+    present = values.drop_nulls().cast(pl.Float64).to_numpy()
+    present = present[np.isfinite(present)]
+    if len(present) == 0:
+        return Histogram(values.name, [], [], len(values))
+    low, high = float(present.min()), float(present.max())
+    if low == high:
+        high = low + 1.0
+    counts, edges = np.histogram(present, bins=bins, range=(low, high))
+    return Histogram(values.name, edges.tolist(), counts.tolist(), len(values) - len(present))
+
+
+def score_file(
+    input_path: Path,
+    output_path: Path,
+    cfg: QualityConfig,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    histogram_of: str | None = None,
+) -> ScoreReport:
+    """Score a JSONL/Parquet file, write the per-row result (Parquet or JSONL by suffix)."""
+    frame = read_texts(Path(input_path), text_field, id_field)
+    result = score_frame(frame, cfg)
+    output_path = Path(output_path)
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    if output_path.suffix.lower() == ".parquet":
+        result.write_parquet(output_path)
+    elif output_path.suffix.lower() in JSONL_SUFFIXES:
+        result.write_ndjson(output_path)
+    else:
+        raise QualityError(f"output {output_path}: use a .parquet or .jsonl file name")
+    dropped_by = result.select(pl.col("dropped_by").explode().drop_nulls().value_counts(sort=True))
+    by_rule = {
+        row["dropped_by"]: row["count"] for row in dropped_by.unnest("dropped_by").to_dicts()
+    }
+    first = result.filter(~pl.col("keep")).select(pl.col("dropped_by").list.first())
+    first_reason = dict(
+        sorted(first.to_series().value_counts().iter_rows(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    column = histogram_of or _default_histogram(result, cfg, first_reason)
+    if column not in result.columns:
+        raise QualityError(
+            f"no column {column!r} to histogram: pick one of {', '.join(result.columns[1:-2])}"
+        )
+    return ScoreReport(
+        input=str(input_path),
+        output=str(output_path),
+        rows=result.height,
+        kept=int(result["keep"].sum()),
+        dropped=int((~result["keep"]).sum()),
+        by_rule=by_rule,
+        first_reason=first_reason,
+        histogram=histogram(result[column]),
+        thresholds=cfg.thresholds(),
+    )
+
+
+def _default_histogram(result: pl.DataFrame, cfg: QualityConfig, first: dict[str, int]) -> str:
+    """The classifier score when there is one, else the signal of the most dropping rule."""
+    if cfg.classifier_model:
+        return "quality_score"
+    signal_of = {rule.reason.value: rule.signal for rule, _ in cfg.active_rules()}
+    for reason in first:
+        if reason in signal_of:
+            return signal_of[reason]
+    return "word_count"
+
+
+def report_json(report: ScoreReport) -> str:
+    return json.dumps(report.as_dict(), sort_keys=True)

@@ -1,0 +1,187 @@
+"""`curate quality train|score`: the customer's classifier and threshold exploration (no Prefect)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from curation.exceptions import CurationError
+
+quality_app = typer.Typer(
+    help="Train a quality classifier on your own examples; score files to pick thresholds.",
+    no_args_is_help=True,
+)
+
+
+def _fail(error: Exception) -> typer.Exit:
+    typer.echo(f"error: {error}", err=True)
+    return typer.Exit(2)
+
+
+def _load_quality_section(spec: Path | None) -> dict[str, Any]:
+    """The `quality` mapping of a dataset spec (or a file holding just that mapping)."""
+    if spec is None:
+        return {}
+    from curation.exceptions import SpecError
+
+    if not spec.is_file():
+        raise SpecError("", f"spec {spec} does not exist: pass an existing YAML file to --spec")
+    import yaml
+
+    try:
+        data = yaml.safe_load(spec.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise SpecError("", f"{spec} is not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise SpecError("quality", f"{spec} must hold a mapping")
+    section = data.get("quality", data if "sources" not in data else {})
+    return dict(section or {})
+
+
+@quality_app.command("train")
+def train(
+    positive: list[Path] = typer.Option(
+        ...,
+        "--positive",
+        "-p",
+        help="Good examples: a folder of documents, a .jsonl or a .parquet file (repeatable).",
+    ),
+    negative: list[Path] = typer.Option(
+        ..., "--negative", "-n", help="Bad examples, same forms as --positive (repeatable)."
+    ),
+    name: str = typer.Option(
+        "default", "--name", help="Model name: saved as <workspace>/models/quality-NAME.bin."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Model file to write instead of the workspace's models folder."
+    ),
+    text_field: str = typer.Option("text", "--text-field", help="Text field of JSONL/Parquet."),
+    epoch: int = typer.Option(25, "--epoch", min=1, help="fastText training epochs."),
+    holdout: float = typer.Option(
+        0.2, "--holdout", min=0.05, max=0.5, help="Share of each class held out for evaluation."
+    ),
+    seed: int = typer.Option(13, "--seed", help="Shuffle and training seed."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Train a fastText quality classifier; report held-out precision/recall; save + sha256."""
+    from curation.offline import enforce_offline
+
+    enforce_offline()
+    from filters.classifier import TrainParams, default_model_path, read_examples, train_classifier
+
+    try:
+        typer.echo("reading examples...", err=True)
+        good = read_examples(positive, text_field)
+        bad = read_examples(negative, text_field)
+        target = out or default_model_path(name)
+        typer.echo(f"training on {len(good)} positive, {len(bad)} negative examples", err=True)
+        trained = train_classifier(
+            good,
+            bad,
+            target,
+            params=TrainParams(epoch=epoch, holdout=holdout, seed=seed),
+            sources={
+                "positive": [str(p) for p in positive],
+                "negative": [str(p) for p in negative],
+            },
+        )
+    except CurationError as error:
+        raise _fail(error) from error
+    result = trained.as_dict()
+    if as_json:
+        typer.echo(json.dumps(result, sort_keys=True))
+        return
+    heldout = trained.evaluation
+    typer.echo(
+        f"held-out ({heldout.n} examples, {heldout.positives} positive): precision "
+        f"{heldout.precision:.3f}, recall {heldout.recall:.3f}, F1 {heldout.f1:.3f}\n"
+        f"wrote {trained.model_path} (sha256 {trained.sha256[:16]}...) and {trained.sidecar_path.name}"
+    )
+
+
+@quality_app.command("score")
+def score(
+    input_path: Path = typer.Argument(
+        ..., metavar="INPUT", help="JSONL (.jsonl/.ndjson) or Parquet file of documents."
+    ),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        "-o",
+        help="Output .parquet or .jsonl: id, lang, lang_score, every signal, quality_score, "
+        "keep, dropped_by.",
+    ),
+    text_field: str = typer.Option("text", "--text-field", help="Column holding the text."),
+    id_field: str = typer.Option(
+        "id", "--id-field", help="Column holding ids (default: row number)."
+    ),
+    spec: Path | None = typer.Option(
+        None, "--spec", help="Dataset spec (or a YAML of just the quality section) for thresholds."
+    ),
+    preset: str | None = typer.Option(
+        None, "--preset", help="Threshold preset: enterprise (default) or datatrove."
+    ),
+    language: list[str] = typer.Option(
+        [], "--language", "-l", help="Allowed language code (repeatable; default: all)."
+    ),
+    model: str | None = typer.Option(
+        None, "--model", help="Quality classifier: a .bin file or a name from `quality train`."
+    ),
+    min_score: float | None = typer.Option(
+        None, "--min-score", help="Drop documents whose classifier score is below this."
+    ),
+    histogram_of: str | None = typer.Option(
+        None,
+        "--histogram",
+        help="Column to histogram (default: classifier score, else the most-dropping signal).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Score every document of INPUT; write signals and verdicts; print a histogram."""
+    from curation.offline import enforce_offline
+
+    enforce_offline()
+    from curation.config import build_config
+    from filters.config import QualityConfig
+    from filters.scoring import score_file
+
+    try:
+        section = _load_quality_section(spec)
+        if preset is not None:
+            section["preset"] = preset
+        if language:
+            section["languages"] = list(language)
+        if model is not None:
+            section["classifier_model"] = model
+        if min_score is not None:
+            section["classifier_min_score"] = min_score
+        cfg = build_config(QualityConfig, section, "quality")
+        typer.echo(f"scoring {input_path}...", err=True)
+        report = score_file(
+            input_path,
+            out,
+            cfg,
+            text_field=text_field,
+            id_field=id_field,
+            histogram_of=histogram_of,
+        )
+    except CurationError as error:
+        raise _fail(error) from error
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), sort_keys=True))
+        return
+    typer.echo(
+        f"{report.rows} documents: {report.kept} kept, {report.dropped} dropped; wrote {report.output}"
+    )
+    for reason, count in report.first_reason.items():
+        typer.echo(f"  {count:7d}  {reason}")
+    if report.histogram is not None:
+        typer.echo(report.histogram.render())
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `quality` sub-app (`train`, `score`) to the root `curate` app."""
+    app.add_typer(quality_app, name="quality")

@@ -1,0 +1,8 @@
+"""Make this folder's helpers (the datatrove reference oracle) importable by its tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
