@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from catalogs.exceptions import DatasetNotFound, VersionNotFound
-from curation.ledger import LEDGER_SCHEMA
+from curation.ledger import LEDGER_SCHEMA, STAGE_ORDER
 from curation.schema import DOCUMENT_SCHEMA, conform
 
 if TYPE_CHECKING:
@@ -201,7 +201,12 @@ def _version_info(table: Table, dataset: str, name: str, snapshot_id: int) -> Ve
     created = (
         datetime.fromtimestamp(snapshot.timestamp_ms / 1000, tz=UTC).isoformat() if snapshot else ""
     )
-    summary_json = properties.get(f"{PROPERTY_PREFIX}summary")
+    summary = json.loads(properties.get(f"{PROPERTY_PREFIX}summary") or "{}")
+    if "by_stage" in summary:
+        rank = {stage: i for i, stage in enumerate(STAGE_ORDER)}
+        summary["by_stage"] = dict(
+            sorted(summary["by_stage"].items(), key=lambda kv: rank.get(kv[0], len(rank)))
+        )
     return VersionInfo(
         dataset=qualified(dataset),
         name=name,
@@ -211,6 +216,6 @@ def _version_info(table: Table, dataset: str, name: str, snapshot_id: int) -> Ve
         spec_fingerprint=properties.get(f"{PROPERTY_PREFIX}spec_fingerprint"),
         code_version=properties.get(f"{PROPERTY_PREFIX}code_version"),
         row_count=int(properties.get("total-records", 0)),
-        summary=json.loads(summary_json) if summary_json else {},
+        summary=summary,
         location=table.metadata.location,
     )

@@ -174,7 +174,6 @@ def reconcile(
         problems.append(f"{n_missing} input documents have no outcome in the ledger")
 
     by_stage: dict[str, dict[str, int]] = {}
-    by_stage = dict(sorted(by_stage.items(), key=lambda kv: _stage_rank(kv[0])))
     by_reason: dict[str, int] = {}
     grouped = ledger.group_by(["stage", "decision"]).aggregate([("doc_id", "count")])
     for row in grouped.to_pylist():
@@ -188,7 +187,7 @@ def reconcile(
         kept=len(kept),
         dropped=n_dropped,
         quarantined=n_quarantined,
-        by_stage=by_stage,
+        by_stage=dict(sorted(by_stage.items(), key=lambda kv: _stage_rank(kv[0]))),
         by_reason=dict(sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))),
         problems=tuple(problems),
     )

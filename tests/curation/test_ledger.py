@@ -63,3 +63,14 @@ def test_reconcile_detects_lost_and_double_counted_documents():
 
     assert not lost.ok and any("no outcome" in p for p in lost.problems)
     assert not double.ok and any("also dropped" in p for p in double.problems)
+
+
+def test_stage_counts_follow_the_data_flow_order():
+    ledger = concat_ledgers(
+        [
+            ledger_table("r", "pii", ["a"], ["modified"]),
+            ledger_table("r", "dedup", ["a"], ["kept"]),
+            ledger_table("r", "ingest", ["a"], ["kept"]),
+        ]
+    )
+    assert list(reconcile(ledger, ["a"], ["a"]).by_stage) == ["ingest", "dedup", "pii"]
