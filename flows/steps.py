@@ -8,6 +8,7 @@ leaves only staging files behind (the catalog is touched by `commit_run` alone).
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -284,6 +285,9 @@ def commit_run(
     if signatures_path is not None:
         _persist_signatures(signatures_path, index_root, version.name)
     (paths.root / "summary.json").write_text(json.dumps(summary, indent=2))
+    # Staged batches hold unredacted text: once the version is committed they must not linger.
+    shutil.rmtree(paths.documents, ignore_errors=True)
+    shutil.rmtree(paths.ledger, ignore_errors=True)
     return RunSummary(
         run_id=run_id,
         dataset=version.dataset,

@@ -180,3 +180,10 @@ def test_export_writes_parquet_card_and_attribution(demo, tmp_path):
     card = (out / "README.md").read_text()
     assert demo["summary"]["run_id"] in card and "## Licenses" in card
     assert "CC-BY-4.0" in (out / "ATTRIBUTION.md").read_text()
+
+
+def test_no_unredacted_staging_is_left_after_commit(demo):
+    run_dir = demo["workspace"] / "runs" / demo["summary"]["run_id"]
+
+    assert (run_dir / "summary.json").is_file()
+    assert list(run_dir.rglob("*.parquet")) == []
