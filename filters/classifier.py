@@ -13,8 +13,9 @@ import hashlib
 import json
 import os
 import random
+import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,9 +80,51 @@ class TrainedModel:
         }
 
 
-def default_model_path(name: str) -> Path:
+@dataclass(frozen=True)
+class VersionColumn:
+    """Examples taken from one column of a committed dataset version (`NAME@VERSION[:COLUMN]`).
+
+    A version is what the customer already curated and reviewed, so "everything in
+    curated.handbook@v3" is a natural set of good examples; the version (not "the newest") is
+    required so the model's sidecar names exactly what it learned from.
+    """
+
+    dataset: str
+    version: str
+    column: str = "text"
+
+    def __str__(self) -> str:
+        return f"{self.dataset}@{self.version}:{self.column}"
+
+
+VersionReader = Callable[[VersionColumn], list[str]]
+_VERSION_REFERENCE = re.compile(
+    r"^(?P<dataset>[A-Za-z0-9_][A-Za-z0-9_.-]*)@(?P<version>[A-Za-z0-9][A-Za-z0-9._-]{0,63})"
+    r"(?::(?P<column>[A-Za-z_][A-Za-z0-9_]*))?$"
+)
+
+
+def parse_version_column(value: str | os.PathLike[str]) -> VersionColumn | None:
+    """`NAME@VERSION[:COLUMN]` -> VersionColumn (column defaults to `text`); None otherwise.
+
+    Examples
+    --------
+    >>> parse_version_column("curated.acme_demo@v1:title")
+    VersionColumn(dataset='curated.acme_demo', version='v1', column='title')
+    >>> parse_version_column("curated.acme_demo@v1").column
+    'text'
+    >>> parse_version_column("good/") is None
+    True
+    """
+    match = _VERSION_REFERENCE.match(str(value))
+    if match is None:
+        return None
+    return VersionColumn(match["dataset"], match["version"], match["column"] or "text")
+
+
+def default_model_path(name: str, workspace: str | os.PathLike[str] | None = None) -> Path:
     """`<workspace>/models/quality-<name>.bin`."""
-    return resolve_workspace(None).models / f"quality-{name}.bin"
+    return resolve_workspace(workspace).models / f"quality-{name}.bin"
 
 
 def resolve_model_path(value: str | os.PathLike[str]) -> Path:
@@ -104,12 +147,30 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_examples(sources: Sequence[str | os.PathLike[str]], text_field: str = "text") -> list[str]:
-    """Texts from folders (text files, extracted like ingest does), JSONL or Parquet files."""
+def read_examples(
+    sources: Sequence[str | os.PathLike[str]],
+    text_field: str = "text",
+    *,
+    read_version: VersionReader | None = None,
+) -> list[str]:
+    """Texts from folders (text files, extracted like ingest does), JSONL or Parquet files, or
+    `NAME@VERSION[:COLUMN]` references to a column of a committed version.
+
+    A path that exists is always a path; a version reference is read with `read_version`
+    (the CLI passes one that reads the workspace catalog).
+    """
     texts: list[str] = []
     for source in sources:
         path = Path(source).expanduser()
-        if path.is_dir():
+        reference = None if path.exists() else parse_version_column(source)
+        if reference is not None:
+            if read_version is None:
+                raise TrainingDataError(
+                    f"{source} names a dataset version but no catalog is open: use "
+                    "`curate quality train`, or pass read_version"
+                )
+            texts.extend(t or "" for t in read_version(reference))
+        elif path.is_dir():
             texts.extend(_folder_texts(path))
         elif path.is_file() and path.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
             texts.extend(_jsonl_texts(path, text_field))
@@ -119,7 +180,8 @@ def read_examples(sources: Sequence[str | os.PathLike[str]], text_field: str = "
             texts.append(_file_text(path))
         else:
             raise TrainingDataError(
-                f"{path} does not exist: pass folders, .jsonl or .parquet files"
+                f"{path} does not exist: pass folders, .jsonl or .parquet files, or a version "
+                "column as NAME@VERSION[:COLUMN] (e.g. curated.docs@v1:text)"
             )
     return [t for t in texts if t and t.strip()]
 

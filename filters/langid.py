@@ -11,6 +11,7 @@ import functools
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 
 from curation.resources import lid_model_path
@@ -62,3 +63,60 @@ def identify_languages(
             langs[row] = label[0].removeprefix(LABEL_PREFIX)
             scores[row] = min(float(prob[0]), 1.0)
     return pa.array(langs, pa.string()), pa.array(scores, pa.float32())
+
+
+# Paragraphs shorter than this (headings, list items, one-word lines) are too short for lid.176
+# to name a language reliably; they count for no language.
+PARAGRAPH_MIN_CHARS = 40
+# Blank-line separated blocks are paragraphs (Markdown, reST, plain text and extracted HTML).
+_PARAGRAPH_BREAK = r"\n[ \t]*\n"
+
+
+def paragraph_languages(
+    texts: pl.Series | list[str | None], model: Path | None = None
+) -> pl.DataFrame:
+    """Characters per (document, paragraph language): one fastText call for the whole batch.
+
+    Mixed documents (an English page quoting a German contract, a translated glossary) get one
+    whole-document language; this says how much of each document is in which language. Returns
+    a long frame `row` (input position), `lang`, `chars` (stripped characters of the document's
+    paragraphs identified as `lang`), sorted by row then language.
+
+    Examples
+    --------
+    >>> mix = paragraph_languages(["The quick brown fox jumps over the lazy dog, twice a day."])
+    >>> mix.rows()
+    [(0, 'en', 57)]
+    """
+    texts = pl.Series("text", texts, dtype=pl.String)
+    frame = pl.DataFrame({"row": np.arange(len(texts), dtype=np.int64), "text": texts})
+    paragraphs = (
+        frame.select(
+            "row",
+            pl.col("text")
+            .fill_null("")
+            .str.replace_all(r"\r\n?", "\n")
+            .str.replace_all(_PARAGRAPH_BREAK, "\x00")
+            .str.split("\x00")
+            .alias("paragraph"),
+        )
+        .explode("paragraph")
+        .with_columns(pl.col("paragraph").str.strip_chars())
+        .with_columns(pl.col("paragraph").str.len_chars().cast(pl.Int64).alias("chars"))
+        .filter(pl.col("chars") >= PARAGRAPH_MIN_CHARS)
+    )
+    schema = {"row": pl.Int64, "lang": pl.String, "chars": pl.Int64}
+    if paragraphs.height == 0:
+        return pl.DataFrame(schema=schema)
+    lines = (
+        paragraphs["paragraph"].str.slice(0, MAX_CHARS).str.replace_all(r"[\r\n]", " ").to_list()
+    )
+    labels, _ = load_fasttext_model(str(model or lid_model_path())).predict(lines, k=1)
+    langs = pl.Series("lang", [label[0] for label in labels], dtype=pl.String)
+    return (
+        paragraphs.select("row", langs.str.strip_prefix(LABEL_PREFIX), "chars")
+        .group_by("row", "lang")
+        .agg(pl.col("chars").sum())
+        .sort("row", "lang")
+        .cast(schema)
+    )

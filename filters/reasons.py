@@ -18,6 +18,8 @@ class QualityReason(StrEnum):
     EMPTY_TEXT = "quality.empty_text"
     LANG_NOT_ALLOWED = "quality.lang_not_allowed"
     LANG_LOW_SCORE = "quality.lang_low_score"
+    # only with lang_per_paragraph: too little of the text in an allowed language
+    LANG_MIXED = "quality.lang_mixed"
     # Gopher repetition (Rae et al. 2021, table A1)
     GOPHER_DUP_PARA_FRAC = "quality.gopher_dup_para_frac"
     GOPHER_DUP_PARA_CHAR_FRAC = "quality.gopher_dup_para_char_frac"

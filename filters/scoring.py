@@ -17,8 +17,10 @@ import pyarrow as pa
 
 from filters.config import QualityConfig
 from filters.exceptions import QualityError
+from filters.langmix import ALLOWED_FRAC, MAIN_FRAC, allowed_frac
+from filters.reasons import QualityReason
 from filters.signals import SIGNALS
-from filters.stage import rule_outcomes, score_quality, signals_from_map
+from filters.stage import allowed_languages, rule_outcomes, score_quality, signals_from_map
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 BATCH_ROWS = 2_000
@@ -128,7 +130,7 @@ def score_frame(frame: pl.DataFrame, cfg: QualityConfig) -> pl.DataFrame:
                             ),
                         }
                     ),
-                    signals.select(SIGNALS),
+                    signals.select(*SIGNALS, *_mix_columns(signals, cfg)),
                     pl.DataFrame(
                         {
                             "quality_score": pl.Series(
@@ -147,6 +149,13 @@ def score_frame(frame: pl.DataFrame, cfg: QualityConfig) -> pl.DataFrame:
     if not parts:
         raise QualityError("the input has no rows: nothing to score")
     return pl.concat(parts)
+
+
+def _mix_columns(signals: pl.DataFrame, cfg: QualityConfig) -> list[pl.Expr]:
+    """The language-mix shares, when per-paragraph language id is on."""
+    if not cfg.lang_per_paragraph:
+        return []
+    return [pl.col(MAIN_FRAC), allowed_frac(signals.columns, allowed_languages(cfg))]
 
 
 def histogram(values: pl.Series, bins: int = 10) -> Histogram:
@@ -213,6 +222,9 @@ def _default_histogram(result: pl.DataFrame, cfg: QualityConfig, first: dict[str
     if cfg.classifier_model:
         return "quality_score"
     signal_of = {rule.reason.value: rule.signal for rule, _ in cfg.active_rules()}
+    signal_of[QualityReason.LANG_LOW_SCORE.value] = "lang_score"
+    if cfg.lang_per_paragraph:
+        signal_of[QualityReason.LANG_MIXED.value] = ALLOWED_FRAC
     for reason in first:
         if reason in signal_of:
             return signal_of[reason]

@@ -20,23 +20,41 @@ from filters.classifier import score_texts
 from filters.config import QualityConfig
 from filters.exceptions import SignalsMissingError
 from filters.langid import identify_languages
+from filters.langmix import MAIN_FRAC, allowed_frac, language_mix_signals
 from filters.reasons import QualityReason
 from filters.signals import compute_signals
 
 STAGE = "quality"
 
 
-def signals_to_map(frame: pl.DataFrame) -> pa.Array:
+def signals_to_map(frame: pl.DataFrame, extra: pl.DataFrame | None = None) -> pa.Array:
     """Wide signal columns -> one list of {key, value} per row (`curation.schema.SIGNALS_TYPE`,
-    an Arrow map's layout that every reader understands); null values stay null."""
+    an Arrow map's layout that every reader understands); null values stay null.
+
+    `extra` adds per-row entries from a long frame `row`, `key`, `value` (sorted by row), for
+    signals whose keys differ between rows (the language mix's `lang_frac.<code>`).
+    """
     names = list(frame.columns)
     n, k = frame.height, len(names)
     flat = frame.to_numpy(order="c").astype(np.float64).reshape(-1) if n else np.zeros(0)
+    keys = np.tile(np.array(names, dtype=object), n)
+    counts = np.full(n, k, dtype=np.int64)
+    if extra is not None and extra.height:
+        rows = extra["row"].to_numpy()
+        extra_counts = np.bincount(rows, minlength=n)
+        # each row's wide entries, then its extra entries, rows in order
+        order = np.argsort(np.concatenate([np.repeat(np.arange(n), k), rows]), kind="stable")
+        keys = np.concatenate([keys, extra["key"].to_numpy().astype(object)])[order]
+        flat = np.concatenate([flat, extra["value"].cast(pl.Float64).fill_null(np.nan).to_numpy()])[
+            order
+        ]
+        counts = counts + extra_counts
     # signals never hold NaN (compute_signals turns undefined ratios into nulls)
     values = pa.array(flat, pa.float64(), mask=np.isnan(flat))
-    keys = pa.array(np.tile(np.array(names, dtype=object), n), pa.string())
-    entries = pa.StructArray.from_arrays([keys, values], fields=list(SIGNALS_TYPE.value_type))
-    offsets = pa.array(np.arange(0, n * k + 1, k, dtype=np.int32))
+    entries = pa.StructArray.from_arrays(
+        [pa.array(keys, pa.string()), values], fields=list(SIGNALS_TYPE.value_type)
+    )
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
     return pa.ListArray.from_arrays(offsets, entries, type=SIGNALS_TYPE)
 
 
@@ -88,7 +106,11 @@ def score_quality(table: pa.Table, cfg: QualityConfig) -> pa.Table:
     """
     texts = table.column("text")
     lang, lang_score = identify_languages(texts)
-    signals = signals_to_map(compute_signals(_series("text", texts, pl.String)))
+    text_series = _series("text", texts, pl.String)
+    mix = None
+    if cfg.lang_per_paragraph:
+        mix = language_mix_signals(text_series)
+    signals = signals_to_map(compute_signals(text_series), mix)
     if cfg.classifier_model:
         quality_score = score_texts(texts, cfg.classifier_model)
     else:
@@ -153,9 +175,8 @@ def rule_outcomes(table: pa.Table, cfg: QualityConfig) -> pl.DataFrame:
             _failure(QualityReason.EMPTY_TEXT, pl.lit(0.0), 1.0, "min"),
         )
     )
-    if cfg.languages:
-        # lid.176 labels are base languages ("pt", "zh"): a spec's "pt-BR" means "pt"
-        allowed = sorted({code.lower().replace("_", "-").split("-")[0] for code in cfg.languages})
+    allowed = allowed_languages(cfg)
+    if allowed:
         failed = ~pl.col("_lang").is_in(allowed).fill_null(False) & ~blank
         fragment = pl.concat_str(
             [
@@ -175,6 +196,21 @@ def rule_outcomes(table: pa.Table, cfg: QualityConfig) -> pl.DataFrame:
                 QualityReason.LANG_LOW_SCORE.value,
                 (value < min_score).fill_null(False) & ~blank,
                 _failure(QualityReason.LANG_LOW_SCORE, value.round(4), min_score, "min"),
+            )
+        )
+    if cfg.lang_per_paragraph:
+        if MAIN_FRAC not in signals.columns:
+            raise SignalsMissingError(
+                "quality.lang_per_paragraph is on but quality_signals has no language mix: "
+                "re-score the table with it on (filters.stage.score_quality)"
+            )
+        value = allowed_frac(signals.columns, allowed)
+        threshold = cfg.min_lang_allowed_frac
+        checks.append(
+            (
+                QualityReason.LANG_MIXED.value,
+                (value < threshold).fill_null(False) & ~blank,
+                _failure(QualityReason.LANG_MIXED, value.round(4), threshold, "min"),
             )
         )
     english_only = bool(cfg.setting("gopher_quality", "english_only"))
@@ -224,6 +260,11 @@ def rule_outcomes(table: pa.Table, cfg: QualityConfig) -> pl.DataFrame:
         .then(pl.concat_str([pl.lit('{"failed":['), fragments, pl.lit("]}")]))
         .alias("details"),
     )
+
+
+def allowed_languages(cfg: QualityConfig) -> list[str]:
+    """The spec's allowed languages as lid.176 labels: base languages, so "pt-BR" means "pt"."""
+    return sorted({code.lower().replace("_", "-").split("-")[0] for code in cfg.languages})
 
 
 def filter_quality(table: pa.Table, cfg: QualityConfig) -> StageDecision:

@@ -284,6 +284,7 @@ def commit_run(
     )
     if signatures_path is not None:
         _persist_signatures(signatures_path, index_root, version.name)
+        signatures_path.unlink(missing_ok=True)
     (paths.root / "summary.json").write_text(json.dumps(summary, indent=2))
     # Staged batches hold unredacted text: once the version is committed they must not linger.
     shutil.rmtree(paths.documents, ignore_errors=True)

@@ -262,3 +262,52 @@ def name_like_neighbours(text: str, people: list[tuple[int, int]]) -> list[tuple
         if before and before.group(1).lower() in NAME_LIKE_COMMON:
             found.append(before.span(1))
     return found
+
+
+# Weak person evidence (a lone given name from the lexicon): NER's own ORG/GPE/LOC label for the
+# same words outweighs it ("Victoria", "Dolores" as places).
+WEAK_SCORE = 0.65
+# How far after a street address a capitalized word is still its city or region.
+ADDRESS_TAIL_CHARS = 60
+# Surnames joined like a firm's name: "Jones, Mitchell and Williams", "the Clark, Romero and Hall
+# Orchestra". After at/from/for/the, or before an organisation word, it is a firm.
+FIRM_RE = re.compile(
+    r"(?:\b(?P<cue>at|from|for|of|by|the|The)[ \t]+)?(?P<list>"
+    + NAME_TOKEN
+    + r"(?:,[ \t]+"
+    + NAME_TOKEN
+    + r")*,?[ \t]+(?:and|&)[ \t]+"
+    + NAME_TOKEN
+    + r")(?:[ \t]+(?P<org>"
+    + NAME_TOKEN
+    + r"))?"
+)
+
+
+def drop_non_persons(text: str, spans, vetoes: list[tuple[int, int]], given: frozenset[str]):
+    """PERSON spans that are not people: weak hits NER calls a place or organisation, words
+    right after a street address (its city), and surname lists used as a firm's name."""
+    from curation.pii import entities as E
+
+    addresses = [(s.start, s.end) for s in spans if s.entity == E.STREET_ADDRESS]
+    firms = []
+    for match in FIRM_RE.finditer(text):
+        org = match.group("org")
+        is_org = org is not None and org.lower() in ORG_GEO_WORDS | SUFFIX_WORDS
+        if not (match.group("cue") or is_org):
+            continue
+        items = [t.strip(" ,") for t in re.split(r",|\band\b|&", match.group("list"))]
+        if sum(t.casefold() in given for t in items) * 2 < len(items) or is_org:
+            firms.append(match.span("list"))
+
+    def keep(s) -> bool:
+        if s.entity != E.PERSON:
+            return True
+        if s.score <= WEAK_SCORE and any(a < s.end and s.start < b for a, b in vetoes):
+            return False
+        for a, b in addresses:
+            if a <= s.start and s.start - b <= ADDRESS_TAIL_CHARS and "\n" not in text[b : s.start]:
+                return False
+        return not any(a <= s.start and s.end <= b for a, b in firms)
+
+    return [s for s in spans if keep(s)]
