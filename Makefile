@@ -13,7 +13,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test lint format bench-venv clean
 
 setup: $(SYNCED) $(LID_MODEL)
 
@@ -47,6 +47,13 @@ lint:
 
 format:
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+# Baselines for bench/quality.py run in their own venv so the product's lock stays clean.
+bench-venv: bench/.venv-datatrove/bin/python
+
+bench/.venv-datatrove/bin/python:
+	$(PYTHON) -m venv bench/.venv-datatrove
+	bench/.venv-datatrove/bin/pip install --quiet datatrove==0.10.1 regex==2026.11.19 spacy==3.8.18
 
 clean:
 	rm -rf $(VENV) $(TOOLS)
