@@ -28,7 +28,9 @@ def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
     workspace = root / "workspace"
     egress_log = root / "egress.log"
-    summary = run_cli_json(["demo"], workspace=workspace, egress_log=egress_log)
+    result = run_cli(["demo", "--json"], workspace=workspace, egress_log=egress_log)
+    assert result.returncode == 0, result.stderr[-4000:]
+    summary = json.loads(result.stdout)
     truth = generate_demo_corpus(root / "truth")
     catalog = open_catalog(CatalogSettings.for_workspace(Workspace(workspace)))
     return {
@@ -37,6 +39,7 @@ def demo(tmp_path_factory):
         "egress_log": egress_log,
         "truth": truth,
         "catalog": catalog,
+        "stderr": result.stderr,
     }
 
 
@@ -187,3 +190,20 @@ def test_no_unredacted_staging_is_left_after_commit(demo):
 
     assert (run_dir / "summary.json").is_file()
     assert list(run_dir.rglob("*.parquet")) == []
+
+
+def test_no_pii_value_in_logs_ledger_or_summary(demo):
+    truth = demo["truth"]
+    ledger = ledger_frame(demo)
+    records = "\n".join(
+        [
+            demo["stderr"],
+            json.dumps(demo["summary"]),
+            "\n".join(ledger["details"].drop_nulls().to_list()),
+            "\n".join(ledger["reason"].drop_nulls().to_list()),
+        ]
+    )
+    seeded = (*truth.seeded_emails, *truth.seeded_phones, *truth.seeded_ibans)
+
+    assert demo["stderr"], "the run logged nothing to check"
+    assert [value for value in seeded if value in records] == []
