@@ -13,7 +13,10 @@ Runs on the text documents (md, rst, txt, html) of ../shared/data/enterprise, or
 - `agreement`: per family, the share of documents with the same keep/drop decision, with the
   disagreeing documents and both sides' reasons (for explaining systematic differences);
 - `language_id`: fastText lid.176 accuracy on documents whose MANIFEST.csv gives a language,
-  documents under 20 words excluded;
+  documents under 20 words excluded, compared on base languages (lid.176 has no regions);
+- `language_mix`: per-paragraph language id (`quality.lang_per_paragraph`) on the same
+  documents: docs/s, accuracy of the paragraphs' majority language, and how many English
+  documents fall under the default `min_lang_allowed_frac`;
 - `presets`: per preset, documents kept and the first failing rule of the dropped ones.
 
     .venv/bin/python bench/quality.py --out bench/results/quality.json
@@ -199,10 +202,13 @@ def language_accuracy(docs: list[dict]) -> dict:
     lang, score = identify_languages([d["text"] for d in chosen])
     seconds = time.perf_counter() - started
     got = lang.to_pylist()
+    # lid.176 names base languages ("pt", "zh"), as the language policy compares them: the
+    # manifest's "pt-br" or "zh-tw" is right when lid.176 says "pt" or "zh"
+    want = [d["language"].lower().split("-")[0] for d in chosen]
     errors = Counter(
-        f"{d['language']}->{g}" for d, g in zip(chosen, got, strict=True) if g != d["language"]
+        f"{d['language']}->{g}" for d, w, g in zip(chosen, want, got, strict=True) if g != w
     )
-    correct = sum(g == d["language"] for d, g in zip(chosen, got, strict=True))
+    correct = sum(g == w for w, g in zip(want, got, strict=True))
     per_language = Counter(d["language"] for d in chosen)
     return {
         "documents": len(chosen),
@@ -211,6 +217,52 @@ def language_accuracy(docs: list[dict]) -> dict:
         "docs_per_s": round(len(chosen) / seconds, 1),
         "languages": dict(per_language.most_common()),
         "errors": dict(errors.most_common()),
+    }
+
+
+def language_mix_report(docs: list[dict]) -> dict:
+    """Per-paragraph language id (`lang_per_paragraph`): speed, and the main-language share of
+    documents whose MANIFEST.csv gives a language (the evidence for `min_lang_allowed_frac`)."""
+    import numpy as np
+    import polars as pl
+
+    from filters.config import QualityConfig
+    from filters.langmix import LANG_FRAC_PREFIX, MAIN_FRAC, language_mix_signals
+
+    chosen = [d for d in docs if d["language"] and len(d["text"].split()) >= 20]
+    if not chosen:
+        return {"documents": 0}
+    started = time.perf_counter()
+    mix = language_mix_signals([d["text"] for d in chosen])
+    seconds = time.perf_counter() - started
+    threshold = QualityConfig().min_lang_allowed_frac
+    main = mix.filter(pl.col("key") == MAIN_FRAC)["value"].to_numpy()
+    shares = mix.filter(pl.col("key").str.starts_with(LANG_FRAC_PREFIX))
+    # the language most of each document's paragraph text is in
+    majority = (
+        shares.sort("value", descending=True)
+        .group_by("row", maintain_order=True)
+        .first()
+        .select("row", pl.col("key").str.strip_prefix(LANG_FRAC_PREFIX).alias("lang"))
+    )
+    by_row = dict(majority.iter_rows())
+    want = [d["language"].split("-")[0] for d in chosen]
+    english = np.array([w == "en" for w in want])
+    measured = ~np.isnan(main.astype(float))
+    english_main = main[english & measured].astype(float)
+    return {
+        "documents": len(chosen),
+        "docs_per_s": round(len(chosen) / seconds, 1),
+        "unmeasured": int((~measured).sum()),
+        "paragraph_majority_accuracy": round(
+            sum(by_row.get(i) == w for i, w in enumerate(want)) / len(chosen), 4
+        ),
+        "english_main_frac_percentiles": {
+            str(q): round(float(np.quantile(english_main, q / 100)), 3) for q in (1, 2, 5, 10)
+        },
+        "threshold": threshold,
+        "english_below_threshold": int((english_main < threshold).sum()),
+        "english_documents": int(english.sum()),
     }
 
 
@@ -335,6 +387,7 @@ def main() -> None:
             }
         result["agreement"] = agreement
     result["language_id"] = language_accuracy(docs)
+    result["language_mix"] = language_mix_report(docs)
     langs, scores = identify_languages(texts)
     result["presets"] = preset_report(signals, langs, scores.cast(pa.float32()))
     text = json.dumps(result, indent=2, sort_keys=True)

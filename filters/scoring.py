@@ -8,6 +8,7 @@ histogram. It calls the stage functions directly (no Prefect: ARCHITECTURE.md).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,15 +35,41 @@ class Histogram:
     edges: list[float]
     counts: list[int]
     missing: int
+    # the active rule's threshold on this column, marked on its bin so users see what a
+    # change would cut
+    threshold: float | None = None
 
     def render(self, width: int = 40) -> str:
-        """Text bars, one line per bin."""
+        """Text bars, one line per bin; the bin holding the threshold is marked."""
         top = max(self.counts, default=0) or 1
-        lines = [f"{self.column} ({sum(self.counts)} values, {self.missing} missing)"]
-        for low, high, count in zip(self.edges, self.edges[1:], self.counts, strict=False):
+        title = f"{self.column} ({sum(self.counts)} values, {self.missing} missing)"
+        if self.threshold is not None:
+            title += f", threshold {self.threshold:g}"
+        lines = [title]
+        marked = self.threshold is None or not self.edges
+        for index, (low, high, count) in enumerate(
+            zip(self.edges, self.edges[1:], self.counts, strict=False)
+        ):
             bar = "#" * round(width * count / top)
-            lines.append(f"  [{low:10.4g}, {high:10.4g}) {count:7d} {bar}")
+            line = f"  [{low:10.4g}, {high:10.4g}) {count:7d} {bar}"
+            last = index == len(self.counts) - 1
+            if not marked and (low <= self.threshold < high or (last and self.threshold == high)):
+                line += f"  <- threshold {self.threshold:g}"
+                marked = True
+            lines.append(line)
+        if not marked:
+            side = "below" if self.threshold < self.edges[0] else "above"
+            lines.append(f"  (threshold {self.threshold:g} is {side} every value)")
         return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        return {
+            "column": self.column,
+            "edges": self.edges,
+            "counts": self.counts,
+            "missing": self.missing,
+            "threshold": self.threshold,
+        }
 
 
 @dataclass(frozen=True)
@@ -56,8 +83,13 @@ class ScoreReport:
     dropped: int
     by_rule: dict[str, int]
     first_reason: dict[str, int]
-    histogram: Histogram | None = None
+    histograms: list[Histogram] = field(default_factory=list)
     thresholds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def histogram(self) -> Histogram | None:
+        """The first (default) histogram."""
+        return self.histograms[0] if self.histograms else None
 
     def as_dict(self) -> dict:
         return {
@@ -69,14 +101,8 @@ class ScoreReport:
             "dropped_by_rule": self.by_rule,
             "first_reason": self.first_reason,
             "thresholds": self.thresholds,
-            "histogram": None
-            if self.histogram is None
-            else {
-                "column": self.histogram.column,
-                "edges": self.histogram.edges,
-                "counts": self.histogram.counts,
-                "missing": self.histogram.missing,
-            },
+            "histogram": None if self.histogram is None else self.histogram.as_dict(),
+            "histograms": [h.as_dict() for h in self.histograms],
         }
 
 
@@ -158,17 +184,33 @@ def _mix_columns(signals: pl.DataFrame, cfg: QualityConfig) -> list[pl.Expr]:
     return [pl.col(MAIN_FRAC), allowed_frac(signals.columns, allowed_languages(cfg))]
 
 
-def histogram(values: pl.Series, bins: int = 10) -> Histogram:
+def histogram(values: pl.Series, bins: int = 10, threshold: float | None = None) -> Histogram:
     """Equal-width histogram of the non-null values of a column."""
     present = values.drop_nulls().cast(pl.Float64).to_numpy()
     present = present[np.isfinite(present)]
     if len(present) == 0:
-        return Histogram(values.name, [], [], len(values))
+        return Histogram(values.name, [], [], len(values), threshold)
     low, high = float(present.min()), float(present.max())
     if low == high:
         high = low + 1.0
     counts, edges = np.histogram(present, bins=bins, range=(low, high))
-    return Histogram(values.name, edges.tolist(), counts.tolist(), len(values) - len(present))
+    return Histogram(
+        values.name, edges.tolist(), counts.tolist(), len(values) - len(present), threshold
+    )
+
+
+def column_threshold(column: str, cfg: QualityConfig) -> float | None:
+    """The threshold an active rule applies to an output column (None when none does)."""
+    if column == "lang_score":
+        return cfg.min_score() or None
+    if column == ALLOWED_FRAC and cfg.lang_per_paragraph:
+        return cfg.min_lang_allowed_frac
+    if column == "quality_score":
+        return cfg.classifier_min_score
+    for rule, threshold in cfg.active_rules():
+        if rule.signal == column:
+            return threshold
+    return None
 
 
 def score_file(
@@ -178,7 +220,7 @@ def score_file(
     *,
     text_field: str = "text",
     id_field: str = "id",
-    histogram_of: str | None = None,
+    histogram_of: str | Sequence[str] | None = None,
 ) -> ScoreReport:
     """Score a JSONL/Parquet file, write the per-row result (Parquet or JSONL by suffix)."""
     frame = read_texts(Path(input_path), text_field, id_field)
@@ -199,11 +241,14 @@ def score_file(
     first_reason = dict(
         sorted(first.to_series().value_counts().iter_rows(), key=lambda kv: (-kv[1], kv[0]))
     )
-    column = histogram_of or _default_histogram(result, cfg, first_reason)
-    if column not in result.columns:
-        raise QualityError(
-            f"no column {column!r} to histogram: pick one of {', '.join(result.columns[1:-2])}"
-        )
+    if isinstance(histogram_of, str):
+        histogram_of = [histogram_of]
+    columns = list(histogram_of or [_default_histogram(result, cfg, first_reason)])
+    for column in columns:
+        if column not in result.columns:
+            raise QualityError(
+                f"no column {column!r} to histogram: pick one of {', '.join(result.columns[1:-2])}"
+            )
     return ScoreReport(
         input=str(input_path),
         output=str(output_path),
@@ -212,7 +257,9 @@ def score_file(
         dropped=int((~result["keep"]).sum()),
         by_rule=by_rule,
         first_reason=first_reason,
-        histogram=histogram(result[column]),
+        histograms=[
+            histogram(result[column], threshold=column_threshold(column, cfg)) for column in columns
+        ],
         thresholds=cfg.thresholds(),
     )
 

@@ -41,16 +41,78 @@ def _load_quality_section(spec: Path | None) -> dict[str, Any]:
     return dict(section or {})
 
 
+class VersionTexts:
+    """Reads `NAME@VERSION[:COLUMN]` examples from the workspace catalog, opened on first use,
+    and remembers which snapshot each came from for the model's sidecar."""
+
+    def __init__(self, workspace: str | None) -> None:
+        self.workspace = workspace
+        self.catalog: Any = None
+        self.read: list[dict[str, Any]] = []
+
+    def __call__(self, reference: Any) -> list[str]:
+        import pyarrow as pa
+
+        from catalogs.registry import CatalogSettings, open_catalog
+        from catalogs.versions import get_version, read_version
+        from curation.workspace import resolve_workspace
+        from filters.exceptions import TrainingDataError
+
+        if self.catalog is None:
+            settings = CatalogSettings.for_workspace(resolve_workspace(self.workspace))
+            self.catalog = open_catalog(settings)
+        table = read_version(self.catalog, reference.dataset, reference.version)
+        if reference.column not in table.column_names:
+            raise TrainingDataError(
+                f"{reference.dataset}@{reference.version} has no column {reference.column!r} "
+                f"(columns: {', '.join(table.column_names)}): name one as "
+                f"{reference.dataset}@{reference.version}:COLUMN"
+            )
+        column = table.column(reference.column)
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            raise TrainingDataError(
+                f"column {reference.column!r} of {reference.dataset}@{reference.version} holds "
+                f"{column.type}, not text: name a text column such as text or title"
+            )
+        version = get_version(self.catalog, reference.dataset, reference.version)
+        self.read.append(
+            {
+                "reference": str(reference),
+                "dataset": version.dataset,
+                "version": version.name,
+                "snapshot_id": version.snapshot_id,
+                "run_id": version.run_id,
+                "rows": table.num_rows,
+            }
+        )
+        return column.to_pylist()
+
+
 @quality_app.command("train")
 def train(
-    positive: list[Path] = typer.Option(
+    positive: list[str] = typer.Option(
         ...,
         "--positive",
         "-p",
-        help="Good examples: a folder of documents, a .jsonl or a .parquet file (repeatable).",
+        metavar="PATH|NAME@VERSION[:COLUMN]",
+        help="Good examples: a folder of documents, a .jsonl or .parquet file, or a column of a "
+        "committed version as NAME@VERSION[:COLUMN] (column default: text). Repeatable.",
     ),
-    negative: list[Path] = typer.Option(
-        ..., "--negative", "-n", help="Bad examples, same forms as --positive (repeatable)."
+    negative: list[str] = typer.Option(
+        ...,
+        "--negative",
+        "-n",
+        metavar="PATH|NAME@VERSION[:COLUMN]",
+        help="Bad examples, same forms as --positive (repeatable).",
+    ),
+    workspace: str | None = typer.Option(
+        None,
+        "--workspace",
+        "-w",
+        metavar="DIR",
+        help="Workspace whose catalog holds NAME@VERSION examples and whose models folder "
+        "receives the model. Default: $CURATE_WORKSPACE, else ~/.local/share/curate.",
+        show_default=False,
     ),
     name: str = typer.Option(
         "default", "--name", help="Model name: saved as <workspace>/models/quality-NAME.bin."
@@ -72,11 +134,12 @@ def train(
     enforce_offline()
     from filters.classifier import TrainParams, default_model_path, read_examples, train_classifier
 
+    versions = VersionTexts(workspace)
     try:
         typer.echo("reading examples...", err=True)
-        good = read_examples(positive, text_field)
-        bad = read_examples(negative, text_field)
-        target = out or default_model_path(name)
+        good = read_examples(positive, text_field, read_version=versions)
+        bad = read_examples(negative, text_field, read_version=versions)
+        target = out or default_model_path(name, workspace)
         typer.echo(f"training on {len(good)} positive, {len(bad)} negative examples", err=True)
         trained = train_classifier(
             good,
@@ -86,6 +149,7 @@ def train(
             sources={
                 "positive": [str(p) for p in positive],
                 "negative": [str(p) for p in negative],
+                "versions": versions.read,
             },
         )
     except CurationError as error:
@@ -133,10 +197,11 @@ def score(
     min_score: float | None = typer.Option(
         None, "--min-score", help="Drop documents whose classifier score is below this."
     ),
-    histogram_of: str | None = typer.Option(
-        None,
+    histogram_of: list[str] = typer.Option(
+        [],
         "--histogram",
-        help="Column to histogram (default: classifier score, else the most-dropping signal).",
+        help="Column to histogram (repeatable; default: the classifier score, else the signal "
+        "of the rule that drops the most). Printed with its threshold, not with --json.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
@@ -166,7 +231,7 @@ def score(
             cfg,
             text_field=text_field,
             id_field=id_field,
-            histogram_of=histogram_of,
+            histogram_of=histogram_of or None,
         )
     except CurationError as error:
         raise _fail(error) from error
@@ -178,8 +243,8 @@ def score(
     )
     for reason, count in report.first_reason.items():
         typer.echo(f"  {count:7d}  {reason}")
-    if report.histogram is not None:
-        typer.echo(report.histogram.render())
+    for chart in report.histograms:
+        typer.echo(chart.render())
 
 
 def register(app: typer.Typer) -> None:

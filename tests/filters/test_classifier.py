@@ -132,3 +132,24 @@ def test_examples_from_folders_jsonl_and_parquet(tmp_path):
     ]
     with pytest.raises(TrainingDataError, match="--text-field"):
         read_examples([jsonl])
+
+
+def test_version_references_need_a_reader_and_paths_win(tmp_path, monkeypatch):
+    from filters.classifier import VersionColumn, parse_version_column
+
+    assert parse_version_column("curated.docs@v2:title") == VersionColumn(
+        "curated.docs", "v2", "title"
+    )
+    assert parse_version_column("curated.docs") is None
+    with pytest.raises(TrainingDataError, match="no catalog"):
+        read_examples(["curated.docs@v1"])
+    seen = []
+    assert read_examples(
+        ["curated.docs@v1", "curated.docs@v2:title"],
+        read_version=lambda ref: seen.append(ref) or [f"{ref.column} of {ref.version}", None],
+    ) == ["text of v1", "title of v2"]
+    assert [str(ref) for ref in seen] == ["curated.docs@v1:text", "curated.docs@v2:title"]
+    # an existing file whose name looks like a reference is read as a file
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes@v1").write_text("plain text example")
+    assert read_examples(["notes@v1"], read_version=lambda ref: ["never"]) == ["plain text example"]

@@ -172,3 +172,162 @@ def test_every_command_has_help(app, runner):
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0
         assert len(result.stdout.strip()) > 40
+
+
+def commit_texts(catalog, dataset: str, texts: list[str], run_id: str) -> str:
+    """Commit `texts` as a version of `dataset` in a real Iceberg catalog; its version name."""
+    import pyarrow as pa
+
+    from catalogs.versions import commit_version
+    from curation.ledger import ledger_table
+
+    ids = [f"{dataset}-{i}" for i in range(len(texts))]
+    documents = pa.table(
+        {
+            "doc_id": ids,
+            "text": texts,
+            "title": [f"title {i}" for i in range(len(texts))],
+            "source_id": ["examples"] * len(texts),
+            "source_uri": [f"file:///examples/{i}" for i in ids],
+        }
+    )
+    return commit_version(
+        catalog,
+        dataset,
+        documents,
+        ledger_table(run_id, "ingest", ids, ["kept"] * len(ids)),
+        run_id=run_id,
+        spec_fingerprint="test",
+        code_version="0.0.0",
+        summary={"inputs": len(ids)},
+    ).name
+
+
+@pytest.fixture()
+def version_workspace(tmp_path):
+    """A workspace whose catalog holds a good and a bad example dataset, one version each."""
+    from catalogs.registry import CatalogSettings, open_catalog
+    from curation.workspace import Workspace
+
+    workspace = Workspace(tmp_path / "ws").ensure()
+    catalog = open_catalog(CatalogSettings.for_workspace(workspace))
+    rng = random.Random(2)
+    sentences = PROSE.splitlines()
+    junk = ["Home", "Login", "Cart", "404", "Share", "Next", "|", "©"]
+    good = [" ".join(rng.sample(sentences, 4)) for _ in range(20)]
+    bad = [" ".join(rng.choices(junk, k=15)) for _ in range(20)]
+    assert commit_texts(catalog, "curated.good", good, "run-good") == "v1"
+    assert commit_texts(catalog, "curated.bad", bad, "run-bad") == "v1"
+    return workspace
+
+
+def test_train_from_a_column_of_committed_versions(app, runner, version_workspace, tmp_path):
+    # a JSONL beside the version reference: both forms mix in one --negative list
+    extra = tmp_path / "more-bad.jsonl"
+    extra.write_text(json.dumps({"text": "Login | Cart | 404 | Share"}) + "\n")
+    result = runner.invoke(
+        app,
+        [
+            "quality",
+            "train",
+            "--workspace",
+            str(version_workspace.root),
+            "--positive",
+            "curated.good@v1",
+            "--negative",
+            "curated.bad@v1:text",
+            "--negative",
+            str(extra),
+            "--name",
+            "handbook",
+            "--epoch",
+            "5",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    trained = json.loads(result.stdout)
+    model = version_workspace.models / "quality-handbook.bin"
+    assert trained["model"] == str(model) and model.is_file()
+    examples = trained["metadata"]["examples"]
+    assert (examples["positive"], examples["negative"]) == (20, 21)
+    versions = {v["dataset"]: v for v in trained["metadata"]["sources"]["versions"]}
+    assert versions["curated.good"]["version"] == "v1"
+    assert versions["curated.good"]["run_id"] == "run-good"
+    assert versions["curated.bad"]["rows"] == 20
+    assert isinstance(versions["curated.bad"]["snapshot_id"], int)
+    sidecar = json.loads((version_workspace.models / "quality-handbook.bin.json").read_text())
+    assert sidecar["metadata"]["sources"]["versions"] == trained["metadata"]["sources"]["versions"]
+
+
+def test_version_examples_errors_name_the_fix(app, runner, version_workspace):
+    base = ["quality", "train", "--workspace", str(version_workspace.root)]
+    cases = {
+        ("curated.good@v9", "curated.bad@v1"): "versions: v1",
+        ("curated.nope@v1", "curated.bad@v1"): "curate catalog list",
+        ("curated.good@v1:size_bytes", "curated.bad@v1"): "not text",
+        ("curated.good@v1:nope", "curated.bad@v1"): "curated.good@v1:COLUMN",
+    }
+    for (good, bad), message in cases.items():
+        result = runner.invoke(app, [*base, "--positive", good, "--negative", bad])
+        assert result.exit_code == 2, result.output
+        assert message in result.output
+
+
+def test_score_with_per_paragraph_language_from_a_spec(app, runner, tmp_path):
+    english = PROSE
+    german = (
+        "Der Ausschuss hat am Dienstag den Haushalt geprüft und die Pläne für das nächste Jahr "
+        "besprochen. Die Mitglieder baten darum, den Bericht vor der Abstimmung allen "
+        "Abteilungen zu schicken, und der Vorsitzende stimmte zu, die Zahlen zu veröffentlichen."
+    )
+    docs = tmp_path / "mixed.jsonl"
+    rows = [{"text": english}, {"text": f"{english}\n\n{german}"}]
+    docs.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    spec = tmp_path / "quality.yaml"
+    # min_lang_score 0: the whole-document lid score of the mixed page is low too (0.48)
+    spec.write_text(
+        "quality:\n  languages: [en]\n  min_lang_score: 0\n  lang_per_paragraph: true\n"
+    )
+    out = tmp_path / "scores.parquet"
+    result = runner.invoke(
+        app, ["quality", "score", str(docs), "--out", str(out), "--spec", str(spec)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "quality.lang_mixed" in result.stdout
+    # the most-dropping rule's signal is histogrammed: the allowed-language share
+    assert "lang_allowed_frac (2 values, 0 missing)" in result.stdout
+    scores = pl.read_parquet(out)
+    assert scores["keep"].to_list() == [True, False]
+    assert scores["lang_allowed_frac"][0] == 1.0 and 0.5 < scores["lang_allowed_frac"][1] < 0.8
+    assert scores["dropped_by"][1].to_list()[0] == "quality.lang_mixed"
+
+
+def test_histograms_are_repeatable_and_mark_the_threshold(app, runner, documents, tmp_path):
+    command = [
+        "quality",
+        "score",
+        str(documents),
+        "--out",
+        str(tmp_path / "s.parquet"),
+        "--text-field",
+        "body",
+        "--preset",
+        "datatrove",
+        "--histogram",
+        "word_count",
+        "--histogram",
+        "lang_score",
+    ]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    assert "word_count (3 values, 0 missing), threshold 50" in result.stdout
+    assert "<- threshold 50" in result.stdout
+    assert "lang_score (3 values, 0 missing), threshold 0.65" in result.stdout
+    # --json: one JSON object on stdout, the same histograms as data, no bars
+    result = runner.invoke(app, [*command, "--json"])
+    summary = json.loads(result.stdout)
+    assert [h["column"] for h in summary["histograms"]] == ["word_count", "lang_score"]
+    assert summary["histograms"][0]["threshold"] == 50.0
+    assert sum(summary["histograms"][0]["counts"]) == 3
+    assert "#" not in result.stdout
