@@ -44,7 +44,7 @@ LEDGER_SCHEMA = pa.schema(
 TERMINAL = (Decision.DROPPED, Decision.QUARANTINED)
 
 # The data flow's order: cheapest decisions first, PII (NER) last on the survivors.
-STAGE_ORDER = ("ingest", "license", "quality", "dedup", "pii")
+STAGE_ORDER = ("ingest", "incremental", "license", "quality", "dedup", "pii")
 
 
 def _stage_rank(stage: str) -> int:

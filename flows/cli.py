@@ -114,12 +114,21 @@ def run(
     version: Annotated[
         str | None, typer.Option("--version", help="Name of the new version.")
     ] = None,
+    incremental: Annotated[
+        bool,
+        typer.Option(
+            help="Process only documents that are new or changed since the newest version; "
+            "carry the rest over unchanged."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Run the pipeline on SPEC and commit a new version of its dataset."""
     ws = open_workspace(workspace)
     try:
-        summary = run_pipeline(spec, ws, version_name=version, quiet=as_json)
+        summary = run_pipeline(
+            spec, ws, version_name=version, quiet=as_json, incremental=incremental
+        )
     except CurationError as error:
         raise fail(error) from error
     if as_json:
@@ -129,7 +138,12 @@ def run(
 
 
 def run_pipeline(
-    spec: Path, workspace: Workspace, *, version_name: str | None, quiet: bool
+    spec: Path,
+    workspace: Workspace,
+    *,
+    version_name: str | None,
+    quiet: bool,
+    incremental: bool = False,
 ) -> dict[str, Any]:
     """Validate the spec, then run the Prefect flow with a live progress display."""
     from flows.spec import load_spec
@@ -164,6 +178,7 @@ def run_pipeline(
                 spec_path=str(spec.resolve()),
                 workspace_root=str(workspace.root),
                 version_name=version_name,
+                incremental=incremental,
             )
         finally:
             curate_flow.PROGRESS.remove(update)

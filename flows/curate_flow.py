@@ -55,13 +55,25 @@ def ingest_task(
 
 
 @task(cache_policy=NO_CACHE)
+def split_unchanged_task(
+    batch_path: Path, previous: Any, run_id: str, paths: steps.RunPaths
+) -> Path:
+    return steps.split_unchanged(batch_path, previous=previous, run_id=run_id, paths=paths)
+
+
+@task(cache_policy=NO_CACHE)
 def filter_task(batch_path: Path, spec: Any, run_id: str, paths: steps.RunPaths) -> Path:
     return steps.filter_batch(batch_path, spec=spec, run_id=run_id, paths=paths, progress=_progress)
 
 
 @task(cache_policy=NO_CACHE)
 def dedup_task(
-    batch_paths: list[Path], spec: Any, run_id: str, paths: steps.RunPaths, batch_size: int
+    batch_paths: list[Path],
+    spec: Any,
+    run_id: str,
+    paths: steps.RunPaths,
+    batch_size: int,
+    index_root: Path | None = None,
 ):
     return steps.deduplicate_staged(
         batch_paths,
@@ -69,6 +81,7 @@ def dedup_task(
         run_id=run_id,
         paths=paths,
         batch_size=batch_size,
+        index_root=index_root,
         progress=_progress,
     )
 
@@ -89,8 +102,14 @@ def curate_flow(
     workspace_root: str,
     version_name: str | None = None,
     run_id: str | None = None,
+    incremental: bool = False,
 ) -> dict[str, Any]:
-    """Run the whole pipeline for one dataset spec and commit one version."""
+    """Run the whole pipeline for one dataset spec and commit one version.
+
+    With `incremental`, documents already in the current version with the same bytes are
+    carried over without re-running any stage, and new documents are deduplicated against the
+    signature index of the committed set: the cost grows with what changed.
+    """
     from catalogs.registry import CatalogSettings
     from curation.workspace import Workspace
     from flows.spec import load_spec
@@ -102,11 +121,25 @@ def curate_flow(
     paths = steps.RunPaths(workspace.runs / run_id).ensure()
     batch_size = spec.runner.batch_size
     timings: dict[str, float] = {}
+    settings = CatalogSettings.for_workspace(
+        workspace, uri=spec.output.catalog_uri, warehouse=spec.output.warehouse
+    )
+    index_root = workspace.indexes / spec.table_name / "dedup"
+    previous_snapshot_id, previous = (
+        steps.current_version_keys(settings, spec.table_name) if incremental else (None, None)
+    )
 
     mark = time.monotonic()
     ingested: list[Path] = []
     for source in spec.sources:
         ingested += ingest_task(source, run_id, paths, batch_size, spec.runner.workers)
+    if previous is not None:
+        ingested = [
+            f.result()
+            for f in split_unchanged_task.map(
+                ingested, unmapped(previous), unmapped(run_id), unmapped(paths)
+            )
+        ]
     timings["ingest"] = time.monotonic() - mark
 
     mark = time.monotonic()
@@ -117,7 +150,9 @@ def curate_flow(
     timings["license+quality"] = time.monotonic() - mark
 
     mark = time.monotonic()
-    deduped, signatures = dedup_task(filtered, spec, run_id, paths, batch_size)
+    deduped, signatures = dedup_task(
+        filtered, spec, run_id, paths, batch_size, index_root if previous is not None else None
+    )
     timings["dedup"] = time.monotonic() - mark
 
     mark = time.monotonic()
@@ -128,9 +163,6 @@ def curate_flow(
     timings["pii"] = time.monotonic() - mark
 
     mark = time.monotonic()
-    settings = CatalogSettings.for_workspace(
-        workspace, uri=spec.output.catalog_uri, warehouse=spec.output.warehouse
-    )
     summary = commit_task(
         final,
         spec=spec,
@@ -140,8 +172,9 @@ def curate_flow(
         code_version=code_version(),
         version_name=version_name or spec.output.version,
         signatures_path=signatures,
-        index_root=workspace.indexes / spec.table_name / "dedup",
+        index_root=index_root,
         started=started,
+        previous_snapshot_id=previous_snapshot_id,
     )
     timings["commit"] = time.monotonic() - mark
     summary.stage_seconds = timings

@@ -114,6 +114,61 @@ def ingest_source_to_staging(
     return batch_paths
 
 
+def current_version_keys(catalog_settings: Any, dataset: str) -> tuple[int | None, pa.Table | None]:
+    """Snapshot id and (doc_id, content_sha256) of the dataset's newest version, if any."""
+    from catalogs.exceptions import CatalogError
+    from catalogs.registry import open_catalog
+    from catalogs.versions import get_version, load_dataset_table
+
+    catalog = open_catalog(catalog_settings)
+    try:
+        version = get_version(catalog, dataset)
+    except CatalogError:
+        return None, None
+    keys = (
+        load_dataset_table(catalog, dataset)
+        .scan(snapshot_id=version.snapshot_id, selected_fields=("doc_id", "content_sha256"))
+        .to_arrow()
+    )
+    return version.snapshot_id, keys
+
+
+def split_unchanged(batch_path: Path, *, previous: pa.Table, run_id: str, paths: RunPaths) -> Path:
+    """Incremental runs: documents whose bytes are already in the current version skip every
+    stage and are carried into the new version (ledger: stage `incremental`, kept).
+
+    A document is unchanged when its `doc_id` (source + path) and the sha256 of its original
+    bytes both match a row of the previous version; everything else goes on as new.
+    """
+    import pyarrow.compute as pc
+
+    table = conform(pq.read_table(batch_path))
+    stem = batch_path.stem.removeprefix("ingested-")
+    keys = pc.binary_join_element_wise(
+        table.column("doc_id"), table.column("content_sha256"), "\x00"
+    )
+    previous_keys = pc.binary_join_element_wise(
+        previous.column("doc_id"), previous.column("content_sha256"), "\x00"
+    )
+    unchanged = pc.fill_null(pc.is_in(keys, value_set=previous_keys), False)
+    carried = table.filter(unchanged)
+    write_table(
+        ledger_table(
+            run_id,
+            "incremental",
+            carried.column("doc_id"),
+            [Decision.KEPT.value] * carried.num_rows,
+            ["incremental.unchanged"] * carried.num_rows,
+            source_ids=carried.column("source_id"),
+            source_uris=carried.column("source_uri"),
+        ),
+        paths.ledger / f"incremental-{stem}.parquet",
+    )
+    return write_table(
+        table.filter(pc.invert(unchanged)), paths.documents / f"ingested-new-{stem}.parquet"
+    )
+
+
 def filter_batch(
     batch_path: Path, *, spec: Any, run_id: str, paths: RunPaths, progress: Progress = _noop
 ) -> Path:
@@ -158,6 +213,7 @@ def deduplicate_staged(
     run_id: str,
     paths: RunPaths,
     batch_size: int,
+    index_root: Path | None = None,
     progress: Progress = _noop,
 ) -> tuple[list[Path], Path | None]:
     """Exact and near-duplicate removal across every batch of the run; re-batches the survivors."""
@@ -168,7 +224,12 @@ def deduplicate_staged(
     table = read_tables(batch_paths)
     signatures_path = None
     if table.num_rows:
-        outcome = deduplicate(table, spec.dedup)
+        index = None
+        if index_root is not None:
+            from curation.dedup.index import SignatureIndex
+
+            index = SignatureIndex.open(index_root)
+        outcome = deduplicate(table, spec.dedup, index=index)
         table = table.set_column(
             table.schema.get_field_index("dedup_cluster"),
             "dedup_cluster",
@@ -249,13 +310,36 @@ def commit_run(
     signatures_path: Path | None,
     index_root: Path,
     started: float,
+    previous_snapshot_id: int | None = None,
 ) -> RunSummary:
-    """Reconcile the ledger, then make the version visible in one catalog commit."""
-    from catalogs.registry import open_catalog
-    from catalogs.versions import commit_version
+    """Reconcile the ledger, then make the version visible in one catalog commit.
 
-    documents = read_tables(final_paths).sort_by("doc_id")
+    In an incremental run (`previous_snapshot_id` set) the new version is the previous
+    version's unchanged rows, carried as they were (already redacted), plus this run's kept
+    documents; documents deleted or changed at the source are not carried.
+    """
+    import pyarrow.compute as pc
+
+    from catalogs.registry import open_catalog
+    from catalogs.versions import commit_version, load_dataset_table
+
+    documents = read_tables(final_paths)
     ledger = collect_ledger(paths)
+    catalog = open_catalog(catalog_settings)
+    replaced: list[str] = []
+    if previous_snapshot_id is not None:
+        carried_ids = ledger.filter(pc.equal(ledger.column("stage"), "incremental")).column(
+            "doc_id"
+        )
+        previous = (
+            load_dataset_table(catalog, spec.table_name)
+            .scan(snapshot_id=previous_snapshot_id)
+            .to_arrow()
+        )
+        in_carried = pc.is_in(previous.column("doc_id"), value_set=carried_ids.combine_chunks())
+        replaced = previous.filter(pc.invert(in_carried)).column("doc_id").to_pylist()
+        documents = pa.concat_tables([conform(previous.filter(in_carried)), documents])
+    documents = documents.sort_by("doc_id")
     ingest = ledger.filter(pa.compute.equal(ledger.column("stage"), "ingest"))
     check = reconcile(
         ledger,
@@ -267,7 +351,6 @@ def commit_run(
             f"ledger does not reconcile, nothing committed: {'; '.join(check.problems)}"
         )
     summary = check.as_dict()
-    catalog = open_catalog(catalog_settings)
     version = commit_version(
         catalog,
         spec.table_name,
@@ -282,9 +365,13 @@ def commit_run(
         },
         version_name=version_name,
     )
-    if signatures_path is not None:
-        _persist_signatures(signatures_path, index_root, version.name)
-        signatures_path.unlink(missing_ok=True)
+    _update_signature_index(
+        index_root,
+        signatures_path,
+        version.name,
+        incremental=previous_snapshot_id is not None,
+        replaced=replaced,
+    )
     (paths.root / "summary.json").write_text(json.dumps(summary, indent=2))
     # Staged batches hold unredacted text: once the version is committed they must not linger.
     shutil.rmtree(paths.documents, ignore_errors=True)
@@ -299,9 +386,27 @@ def commit_run(
     )
 
 
-def _persist_signatures(signatures_path: Path, index_root: Path, version: str) -> None:
-    """Keep the kept documents' MinHash signatures beside the version for incremental runs."""
+def _update_signature_index(
+    index_root: Path,
+    signatures_path: Path | None,
+    version: str,
+    *,
+    incremental: bool,
+    replaced: list[str],
+) -> None:
+    """Keep the index equal to the committed version's documents, for the next incremental run.
+
+    A full run rebuilds it from this run's kept documents; an incremental run removes the
+    documents that left the set (deleted or changed at the source) and adds the new ones. The
+    index is derived data: if this step fails, a full run rebuilds it.
+    """
     from curation.dedup.index import SignatureIndex
 
+    if not incremental:
+        shutil.rmtree(index_root, ignore_errors=True)
     index = SignatureIndex.open(index_root)
-    index.add(pq.read_table(signatures_path), version=version)
+    if replaced:
+        index.remove(replaced)
+    if signatures_path is not None:
+        index.add(pq.read_table(signatures_path), version=version)
+        signatures_path.unlink(missing_ok=True)
