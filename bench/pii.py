@@ -15,7 +15,8 @@ Prints one JSON object. Runs on the corpora beside the checkout (`../shared/data
   default registry, `AnalyzerEngine.analyze` + `AnonymizerEngine.anonymize` per text) on the same
   e-mail texts, same process, one core.
 
-Usage: `.venv/bin/python bench/pii.py [--data ../shared/data] [--sample-chars 300000]`
+Usage: `.venv/bin/python bench/pii.py [--data ../shared/data] [--sample-chars 300000]
+[--name-lexicon auto|off|FOLDER]` (`auto` uses the `names` package's census lists when installed).
 """
 
 from __future__ import annotations
@@ -287,14 +288,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample-chars", type=int, default=300_000)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--no-baseline", action="store_true", help="skip default Presidio")
+    parser.add_argument(
+        "--name-lexicon", default="auto", help="pii.name_lexicon: auto | off | a folder"
+    )
     args = parser.parse_args(argv)
     if not (args.data / "pii").is_dir():
         sys.exit(f"needs the corpora at {args.data} (../shared/data beside the checkout)")
-    cfg = PiiConfig()
+    cfg = PiiConfig(name_lexicon=args.name_lexicon)
     started = time.perf_counter()
     leak, docs = leak_rate(args.data / "emails", cfg)
     report = {
-        "config": "default PiiConfig()",
+        "config": f"PiiConfig(name_lexicon={args.name_lexicon!r})",
+        "name_lexicon_sizes": [len(words) for words in get_redactor(cfg).lexicon],
         "presidio_research": presidio_research(args.data / "pii" / "presidio-research", cfg),
         "emailcoref": emailcoref(args.data / "pii" / "emailcoref", cfg),
         "emails_leak": leak,

