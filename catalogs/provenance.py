@@ -15,21 +15,14 @@ from catalogs.exceptions import CatalogError
 from catalogs.query import parse_reference
 from catalogs.versions import get_version, load_dataset_table, read_ledger
 from curation.ledger import STAGE_ORDER
+from curation.schema import PROVENANCE_COLUMNS
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
 
 CHAIN_COLUMNS = (
     "doc_id",
-    "source_id",
-    "source_uri",
-    "relative_path",
-    "content_sha256",
-    "size_bytes",
-    "modified_at",
-    "mime_type",
-    "extractor",
-    "extractor_version",
+    *PROVENANCE_COLUMNS,
     "spdx",
     "license_evidence",
     "license_confidence",
