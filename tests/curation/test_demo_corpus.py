@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -95,13 +94,9 @@ def tree_fingerprint(corpus_dir: Path) -> dict[str, tuple[str, int]]:
 
 
 def test_same_seed_gives_identical_bytes_and_mtimes(corpus: DemoCorpus, tmp_path: Path) -> None:
-    start = time.perf_counter()
     again = generate_demo_corpus(tmp_path / "again", seed=SEED)
-    elapsed = time.perf_counter() - start
 
     result = tree_fingerprint(again.corpus_dir)
-
-    assert elapsed < 8.0  # the brief's budget is 10 s; about 1.5 s on a loaded 2-core box
 
     assert result == tree_fingerprint(corpus.corpus_dir)
     assert again.spec_path.read_bytes() == corpus.spec_path.read_bytes()
