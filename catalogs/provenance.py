@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+import pyarrow.compute as pc
 
 from catalogs.exceptions import CatalogError
 from catalogs.query import parse_reference
@@ -62,12 +63,9 @@ def document_provenance(catalog: Catalog, reference: str, doc_id: str) -> dict[s
         )
     row = rows[0]
     ledger = read_ledger(catalog, name, version.run_id)
+    mine = ledger.filter(pc.equal(ledger.column("doc_id"), doc_id))
     decisions = sorted(
-        (
-            {k: r[k] for k in ("stage", "decision", "reason", "details")}
-            for r in ledger.to_pylist()
-            if r["doc_id"] == doc_id
-        ),
+        mine.select(["stage", "decision", "reason", "details"]).to_pylist(),
         key=lambda d: (
             STAGE_ORDER.index(d["stage"]) if d["stage"] in STAGE_ORDER else len(STAGE_ORDER)
         ),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,21 @@ PROGRESS: list[steps.Progress] = []
 def _progress(stage: str, count: int) -> None:
     for callback in PROGRESS:
         callback(stage, count)
+
+
+@contextmanager
+def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Record the wall seconds of one stage of the flow in `timings`."""
+    mark = time.monotonic()
+    try:
+        yield
+    finally:
+        timings[stage] = time.monotonic() - mark
+
+
+def map_batches(task_: Any, batches: list[Path], *shared: Any) -> list[Path]:
+    """Run `task_` on every staged batch concurrently (same shared arguments); wait for all."""
+    return [f.result() for f in task_.map(batches, *(unmapped(a) for a in shared))]
 
 
 def new_run_id() -> str:
@@ -129,54 +146,33 @@ def curate_flow(
         steps.current_version_keys(settings, spec.table_name) if incremental else (None, None)
     )
 
-    mark = time.monotonic()
-    ingested: list[Path] = []
-    for source in spec.sources:
-        ingested += ingest_task(source, run_id, paths, batch_size, spec.runner.workers)
-    if previous is not None:
-        ingested = [
-            f.result()
-            for f in split_unchanged_task.map(
-                ingested, unmapped(previous), unmapped(run_id), unmapped(paths)
-            )
-        ]
-    timings["ingest"] = time.monotonic() - mark
-
-    mark = time.monotonic()
-    filtered = [
-        f.result()
-        for f in filter_task.map(ingested, unmapped(spec), unmapped(run_id), unmapped(paths))
-    ]
-    timings["license+quality"] = time.monotonic() - mark
-
-    mark = time.monotonic()
-    deduped, signatures = dedup_task(
-        filtered, spec, run_id, paths, batch_size, index_root if previous is not None else None
-    )
-    timings["dedup"] = time.monotonic() - mark
-
-    mark = time.monotonic()
-    final = [
-        f.result()
-        for f in redact_task.map(deduped, unmapped(spec), unmapped(run_id), unmapped(paths))
-    ]
-    timings["pii"] = time.monotonic() - mark
-
-    mark = time.monotonic()
-    summary = commit_task(
-        final,
-        spec=spec,
-        run_id=run_id,
-        paths=paths,
-        catalog_settings=settings,
-        code_version=code_version(),
-        version_name=version_name or spec.output.version,
-        signatures_path=signatures,
-        index_root=index_root,
-        started=started,
-        previous_snapshot_id=previous_snapshot_id,
-    )
-    timings["commit"] = time.monotonic() - mark
+    with timed(timings, "ingest"):
+        ingested: list[Path] = []
+        for source in spec.sources:
+            ingested += ingest_task(source, run_id, paths, batch_size, spec.runner.workers)
+        if previous is not None:
+            ingested = map_batches(split_unchanged_task, ingested, previous, run_id, paths)
+    with timed(timings, "license+quality"):
+        filtered = map_batches(filter_task, ingested, spec, run_id, paths)
+    with timed(timings, "dedup"):
+        index = index_root if previous is not None else None
+        deduped, signatures = dedup_task(filtered, spec, run_id, paths, batch_size, index)
+    with timed(timings, "pii"):
+        final = map_batches(redact_task, deduped, spec, run_id, paths)
+    with timed(timings, "commit"):
+        summary = commit_task(
+            final,
+            spec=spec,
+            run_id=run_id,
+            paths=paths,
+            catalog_settings=settings,
+            code_version=code_version(),
+            version_name=version_name or spec.output.version,
+            signatures_path=signatures,
+            index_root=index_root,
+            started=started,
+            previous_snapshot_id=previous_snapshot_id,
+        )
     summary.stage_seconds = timings
     summary.wall_seconds = time.monotonic() - started
     return summary.as_dict()
