@@ -31,6 +31,7 @@ from curation.pii import entities as E
 from curation.pii import lexicon as L
 from curation.pii import names as N
 from curation.pii import recognizers as R
+from curation.pii.address import extend_address_tails
 from curation.pii.config import PiiConfig
 from curation.pii.exceptions import PiiError
 from curation.pii.operators import Span, apply_spans, load_key, resolve_overlaps
@@ -104,7 +105,13 @@ class Redactor:
         # Built-in detectors follow `cfg.entities`; a deny list of PERSON does not switch on NER.
         self.builtin = frozenset(cfg.entities)
         self.lexicon = L.load_lexicon(cfg.name_lexicon)
-        self.name_sets = (self.lexicon[0], self.lexicon[0] | self.lexicon[1])
+        # (given names that are not frequent surnames, all names): see N.drop_non_persons
+        given_only = (
+            self.lexicon[0] - L.frequent_surnames()
+            if cfg.name_lexicon == "auto"
+            else self.lexicon[0]
+        )
+        self.name_sets = (given_only, self.lexicon[0] | self.lexicon[1])
         self.detectors = self._build_detectors()
         self.ner_enabled = cfg.ner and E.PERSON in self.builtin
         self.nlp = load_ner(cfg.spacy_model) if self.ner_enabled else None
@@ -153,6 +160,7 @@ class Redactor:
         ):
             recognizer = R.group_name_recognizer(name, pattern, 0.7, self.common, org_geo)
             add(E.PERSON, recognizer, gate)
+        add(E.PERSON, R.speaker_name_recognizer(self.common, org_geo), "always")
         for entity, values in _deny_lists(cfg).items():
             recognizer = R.deny_list_recognizer(entity, values, case_sensitive=False)
             out.append(Detector(entity, recognizer, "always", E.CUSTOM_PRIORITY))
@@ -205,6 +213,8 @@ class Redactor:
             text = texts[i]
             regions = [m.span() for m in self.allow_re.finditer(text)] if self.allow_re else []
             spans = _outside(spans, regions)
+            if E.STREET_ADDRESS in self.builtin:
+                spans = extend_address_tails(text, spans)
             if E.PERSON in self.builtin:
                 spans = N.drop_non_persons(text, spans, vetoes[i], *self.name_sets)
             if E.PERSON in self.builtin:

@@ -288,8 +288,9 @@ mon tue tues wed thu thur thurs fri sat sun royal
 )
 # How far after a street address a capitalized word is still its city or region.
 ADDRESS_TAIL_CHARS = 60
-# A line break or a sentence end ("meetings.  Randy") between an address and a name.
-SENTENCE_GAP_RE = re.compile(r"\n|[!?]|[a-z]{4}[.]\s")
+# A line break or a sentence end ("meetings.  Randy", "Smith Street. Dear Heather") between an
+# address and a name.
+SENTENCE_GAP_RE = re.compile(r"\n|[!?]|(?:^|[a-z]{4})[.]\s")
 # Surnames joined like a firm's name: "Jones, Mitchell and Williams", "the Clark, Romero and Hall
 # Orchestra". After at/from/for/the, or before an organisation word, it is a firm.
 FIRM_RE = re.compile(

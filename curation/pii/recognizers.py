@@ -62,6 +62,7 @@ PERSON_CUE_RE = re.compile(
     r"talked to|talk to|speak to|spoke to|speak with|spoke with|follow up with|met with|"
     r"meet with|call me|calls me|married|hired|interviewed|congratulations|congrats|"
     r"named (?:him|her)|(?:first|last|maiden|full|sur) ?name(?: is|\?|:)|"
+    r"said|asked|replied|says|"
     r"my (?:kid|son|daughter|wife|husband|brother|sister|mother|father|boss|colleague))"
     r"[ \t]+(?P<name>" + NAME_TOKEN + r"(?:[ \t]+(?:" + INITIAL + r"|" + NAME_TOKEN + r")){0,2})"
     r"(?![\w@])"
@@ -71,8 +72,55 @@ PERSON_CUE_RE = re.compile(
 PERSON_VERB_RE = re.compile(
     r"(?<![\w@./])(?P<name>" + NAME_TOKEN + r"(?:[ \t]+" + NAME_TOKEN + r")?)[ \t]+"
     r"(?:shouted|whispered|smiled|laughed|cried|lives|lived|married|was born|is a very|"
-    r"had given|works as|worked as|thinks|thought|wants|wanted|knows|knew)\b"
+    r"had given|works as|worked as|thinks|thought|wants|wanted|knows|knew|asked|replied)\b"
 )
+# Speaker labels of transcripts, chats and scripts: "Vsevolod: "Who are you?"", "Éva: What a
+# wife. Nicole: Remember me" at a line start or after a sentence, followed by a quote or a capital.
+SPEAKER_RE = re.compile(
+    r"(?:^|(?<=[.!?\"”][ \t]))[ \t>]*(?P<name>" + NAME_TOKEN + r")[ \t]*:[ \t]*(?=[\"“'A-ZÀ-Þ])",
+    re.MULTILINE,
+)
+
+
+# Labels that name a role or a field, not a person.
+def _word_set(blob: str) -> frozenset[str]:
+    return frozenset(blob.split())
+
+
+SPEAKER_ROLES = _word_set(
+    """user bot agent customer client assistant system operator support admin moderator host
+    guest interviewer interviewee speaker caller q a question answer note notes warning address
+    phone mobile email name date time where when location subject status title summary
+    description comment comments result reason source url tel fax cc bcc re fw fwd attn
+    attention contact update edit todo tip example important disclaimer response reply"""
+)
+
+
+def speaker_name_recognizer(common_words, reject_words: frozenset[str] = frozenset()):
+    """Speaker labels of a dialogue: a text with two or more different labels (one is not a
+    dialogue; "Note: This" is a field) names its speakers. Roles ("User:", "Bot:"), common
+    words and organisation or place words are not speakers."""
+    from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+    def is_speaker(value: str) -> bool:
+        lower = value.casefold()
+        return (
+            lower not in SPEAKER_ROLES and lower not in common_words and lower not in reject_words
+        )
+
+    class SpeakerNameRecognizer(LocalRecognizer):
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            labels = [m for m in SPEAKER_RE.finditer(text) if is_speaker(m.group("name"))]
+            if len({m.group("name") for m in labels}) < 2:
+                return []
+            return [RecognizerResult(E.PERSON, m.start("name"), m.end("name"), 0.7) for m in labels]
+
+    return SpeakerNameRecognizer(supported_entities=[E.PERSON], name="SpeakerName")
+
+
 LOWER_NAME_CUE_RE = re.compile(
     r"\b(?i:my name is|name is|name[ \t]*:)[ \t]+(?P<name>[a-zà-öø-ÿ'’-]{2,}"
     r"(?:[ \t]+[a-z]\.?)?(?:[ \t]+[a-zà-öø-ÿ'’-]{2,})?)(?![\w@])"
@@ -169,6 +217,15 @@ ADDRESS_PATTERNS = (
     r"place|chemin|allée|impasse|quai|route)[ \t]+(?:(?:de|du|des|la|le|l['’]|d['’])[ \t]*)*[A-Z][\w'’-]+"
     r"(?:[ \t]+[A-Z][\w'’-]+){0,3}(?:,?[ \t]+\d{5}[ \t]+[A-Z][\w-]+)?",
     r"\bP\.?[ \t]?O\.?[ \t]+Box[ \t]+\d+\b",
+    # Street word after the name, then the number: "Piroska u. 97.", "Erzsébet tér 19.",
+    # "Villacher Strasse 89", "Filadelfeos Str. 12", "ul. Grochowa 80", "Pod Floriánem 1677"
+    r"\b(?:\d{1,6}[ \t]+)?(?:[A-ZÀ-ÞŁŚŻŹĆŃ][\w'’.-]*[ \t]+){1,4}(?:u\.|utca|út|útja|tér|krt\.|körút|rkp\.|"
+    r"Str\.|Strasse|Straße|Gasse|Weg|Platz|Allee|Laan|Straat|Plein|Kade|ulica|ulice|náměstí|"
+    r"nám\.|trg|cesta|Vej|Gade|Gatan|Vägen)[ \t]+\d{1,5}[a-zA-Z]?\b\.?",
+    r"\b(?:ul\.|al\.|pl\.|os\.)[ \t]+(?:[A-ZÀ-ÞŁŚŻŹĆŃ][\w'’.-]*[ \t]+){1,3}\d{1,5}[a-zA-Z]?\b",
+    # Street name with a joined street word: "Hersnapvej 75", "Kiannonkatu 98", "Brixtonlaan 380"
+    r"\b[A-ZÀ-ÞÆØÅ][\wäöüåæøéß-]*(?:vej|vägen|gatan|gata|katu|kuja|tie|laan|straat|weg|plein|"
+    r"gracht|kade|gasse|veien|vegen|gade|stræde|gränd|torget|utca)[ \t]+\d{1,5}[a-z]?\b",
     # International: "3369 24 Clarke Avenue", "541 Avenida Pedro Ulisses 888 Apt. 120"
     r"\b\d{1,6}[ \t]+(?:\d{1,5}[ \t]+)?(?:(?:ul\.|út|rue|via|rua|avda\.)[ \t]+)?"
     r"(?:[A-ZÀ-ÞΑ-Ω][\w'’.-]*[ \t]+){1,4}\d{1,5}[A-Za-z]?\b\.?"

@@ -7,7 +7,7 @@ import pytest
 from curation.config import build_config
 from curation.pii import PiiConfig, redact_texts
 from curation.pii.exceptions import PiiError
-from curation.pii.lexicon import load_lexicon
+from curation.pii.lexicon import frequent_surnames, load_lexicon
 
 
 @pytest.fixture
@@ -68,3 +68,39 @@ def test_lower_case_names_only_on_lines_without_capitals(lexicon_dir):
     assert "amadeo" not in redacted[1]
     # A line with capitals: lower-case words there are not taken as names.
     assert redacted[2] == texts[2] and counts[2] == {}
+
+
+def test_auto_lexicon_holds_census_and_international_names():
+    first, last = load_lexicon("auto")
+    # census (`names`) and Faker's locale lists (hu_HU, is_IS, pl_PL)
+    assert {"heather", "krisztián", "halldór"} <= first
+    assert {"smith", "nagy", "kowalski"} <= last
+    # the generic `en` list that gives surnames as first names is left out
+    assert "jones" not in first
+    assert "jones" in frequent_surnames() and "heather" not in frequent_surnames()
+
+
+def test_address_locality_is_part_of_the_address_not_a_person():
+    texts = [
+        "Her offices are located at 6076 Piroska u. 97. Porto Alegre , RS  Brazil 95828",
+        "Ship it to 2210 Bond Street  Suite 413  Warwick  United States",
+        "We met at 1400 Smith Street. Dear Heather, thanks for coming.",
+    ]
+    (a, b, c), counts = redact_texts(texts, PiiConfig())
+    assert a == "Her offices are located at <STREET_ADDRESS>"
+    assert b == "Ship it to <STREET_ADDRESS>"
+    assert counts[0] == {"STREET_ADDRESS": 1} and counts[1] == {"STREET_ADDRESS": 1}
+    # no postal code or country after the street: the next sentence is not swallowed
+    assert "Dear <PERSON>, thanks for coming." in c
+
+
+def test_dialogue_speaker_labels_are_names_roles_and_fields_are_not():
+    texts = [
+        'Ubul: What a wife. Nicole: "Remember me?"',
+        "Note: This is fine.",
+        "User: Where is my parcel?\nBot: On its way.",
+    ]
+    (a, b, c), _ = redact_texts(texts, PiiConfig())
+    assert "Ubul" not in a and "Nicole" not in a
+    assert b == texts[1]
+    assert c == texts[2]
