@@ -3,11 +3,14 @@
 Pure functions over Arrow tables; the integrator's runner applies the decision and writes the
 ledger. Details carry counts per entity type (and the density and threshold of dropped rows),
 never a value. With `cfg.processes > 1` the batch is split across a process pool whose workers
-each build the engine once (spawned, so no model state is shared through fork).
+each build the engine once (spawned, so no model state is shared through fork). The pool lives
+as long as the process and serves every batch of the run: spawning workers and loading spaCy
+per batch would cost more than the split saves.
 """
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import multiprocessing
 from collections.abc import Sequence
@@ -15,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+from curation.config import fingerprint
 from curation.ledger import details_json
 from curation.pii.config import PiiConfig
 from curation.pii.engine import get_redactor
@@ -113,16 +117,38 @@ def _redact(
     # Interleaved chunks of ~batch_size keep workers evenly loaded when long texts cluster.
     size = max(1, min(cfg.batch_size * 4, -(-len(texts) // processes)))
     bounds = [(lo, min(lo + size, len(texts))) for lo in range(0, len(texts), size)]
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(
-        max_workers=processes, mp_context=context, initializer=_init_worker, initargs=(cfg,)
-    ) as pool:
-        futures = [pool.submit(_work, cfg, texts[lo:hi], mask[lo:hi]) for lo, hi in bounds]
-        parts = [f.result() for f in futures]
+    pool = _pool(cfg, processes)
+    futures = [pool.submit(_work, cfg, texts[lo:hi], mask[lo:hi]) for lo, hi in bounds]
+    parts = [f.result() for f in futures]
     redacted = [t for part in parts for t in part[0]]
     counts = [c for part in parts for c in part[1]]
     densities = [d for part in parts for d in part[2]]
     return redacted, counts, densities
+
+
+_POOLS: dict[tuple[str, int], concurrent.futures.ProcessPoolExecutor] = {}
+
+
+def _pool(cfg: PiiConfig, processes: int) -> concurrent.futures.ProcessPoolExecutor:
+    """The process-wide pool for this config and size; workers load the engine once."""
+    key = (fingerprint(cfg), processes)
+    pool = _POOLS.get(key)
+    if pool is None:
+        if not _POOLS:
+            atexit.register(shutdown_pools)
+        pool = _POOLS[key] = concurrent.futures.ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(cfg,),
+        )
+    return pool
+
+
+def shutdown_pools() -> None:
+    """Stop the worker pools (at exit, or when a caller is done with PII for good)."""
+    while _POOLS:
+        _POOLS.popitem()[1].shutdown(cancel_futures=True)
 
 
 def _init_worker(cfg: PiiConfig) -> None:
