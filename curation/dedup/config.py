@@ -31,7 +31,9 @@ class DedupConfig:
     put 5% of pairs below 0.5 in one cluster as revision chains drift; `kept_similarity` equal
     to the threshold gives strict stars with recall 0.74 at 0.8).
     `verify="exact"` recomputes true shingle-set Jaccard for pairs whose estimate lies within
-    `exact_margin` of the threshold: exact where it counts, estimated elsewhere.
+    `exact_margin` of the threshold: exact where it counts, estimated elsewhere. Such runs also
+    keep each committed document's shingle set in the signature index, so pairs with documents
+    of earlier versions are verified exactly too (the out-of-core path estimates only).
 
     Examples
     --------

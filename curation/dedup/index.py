@@ -5,6 +5,8 @@ Layout under the folder the caller owns (`<workspace>/indexes/<table>/dedup/`):
     _params.json                      MinHash parameters; a mismatching config is refused
     version=<v>/signatures.parquet    doc_id, key_hi, key_lo (exact-text key), signature
     version=<v>/bands.parquet         doc_id, band, hash (long, sorted by band and hash)
+    version=<v>/shingles.parquet      doc_id, shingles (distinct shingle hashes; only written
+                                      by runs with `verify: exact`, for exact verification)
 
 A later run joins its new documents' band hashes and text keys against these files (polars
 lazy scans with semi-joins, so only matching rows are materialized) and loads signatures only
@@ -133,6 +135,19 @@ class SignatureIndex:
         wanted = pl.LazyFrame({"doc_id": pl.Series(doc_ids, dtype=pl.String)}).unique()
         return scan.select("doc_id", "signature").join(wanted, on="doc_id", how="semi").collect()
 
+    def shingles_of(self, doc_ids: list[str] | pl.Series) -> pl.DataFrame:
+        """doc_id and stored shingle set of those index documents that have one."""
+        files = [f for f in self._files("shingles") if f.is_file()]
+        if not files:
+            return pl.DataFrame(schema={"doc_id": pl.String, "shingles": pl.List(pl.UInt32)})
+        wanted = pl.LazyFrame({"doc_id": pl.Series(doc_ids, dtype=pl.String)}).unique()
+        return (
+            pl.scan_parquet(files)
+            .select("doc_id", "shingles")
+            .join(wanted, on="doc_id", how="semi")
+            .collect()
+        )
+
     # -- writes -----------------------------------------------------------------------------
     def add(
         self, signatures: pa.Table, *, version: str, params: dict[str, Any] | None = None
@@ -177,6 +192,10 @@ class SignatureIndex:
                 .sort("band", "hash")
             )
             band_rows.write_parquet(staging / "bands.parquet", compression="zstd")
+            if "shingles" in signatures.column_names:
+                sets = pl.from_arrow(signatures.select(["doc_id", "shingles"]))
+                assert isinstance(sets, pl.DataFrame)
+                sets.write_parquet(staging / "shingles.parquet", compression="zstd")
             target = self.path / f"version={version}"
             if target.exists():
                 retired = self.path / f".retired-{uuid.uuid4().hex}"
@@ -208,6 +227,10 @@ class SignatureIndex:
             bands.filter(~pl.col("doc_id").is_in(drop)).write_parquet(
                 staging / "bands.parquet", compression="zstd"
             )
+            if (folder / "shingles.parquet").is_file():
+                pl.read_parquet(folder / "shingles.parquet").filter(
+                    ~pl.col("doc_id").is_in(drop)
+                ).write_parquet(staging / "shingles.parquet", compression="zstd")
             retired = self.path / f".retired-{uuid.uuid4().hex}"
             folder.rename(retired)
             staging.rename(folder)

@@ -26,7 +26,7 @@ from curation.dedup.index import SignatureIndex, signature_schema
 from curation.dedup.minhash import band_hashes, sketch
 from curation.dedup.ranking import representative_order
 from curation.dedup.reasons import DedupReason
-from curation.dedup.shingles import TOKEN_PATTERN, shingle_batch
+from curation.dedup.shingles import TOKEN_PATTERN, ShingleBatch, shingle_batch
 from curation.dedup.similarity import ShingleSets
 from curation.stage import StageDecision
 
@@ -138,6 +138,12 @@ def deduplicate(
         nonempty[kept_new],
         params,
     )
+    if cfg.verify == "exact":
+        # later runs verify their pairs with these documents exactly, not by estimate
+        kept_rows = survivors[kept_new]
+        sig_table = sig_table.append_column(
+            "shingles", shingle_sets(text.take(pa.array(kept_rows, pa.int64())), cfg.ngram)
+        )
     stats = {
         "documents": n,
         "exact_duplicates": int((reason == DedupReason.EXACT_DUPLICATE.value).sum()),
@@ -240,12 +246,20 @@ def _near(
     estimate = cluster.estimated_similarity(all_sig)
     exact = None
     if cfg.verify == "exact":
-        exact = _ExactJaccard(text, survivors, np.union1d(left, right), m, cfg.ngram)
+        stored = None
+        if index is not None and m:
+            stored = (
+                matched_ids.to_frame()
+                .with_columns(pl.int_range(m).alias("node"))
+                .join(index.shingles_of(matched_ids), on="doc_id", how="inner")
+                .sort("node")
+            )
+        exact = _ExactJaccard(text, survivors, np.union1d(left, right), m, cfg.ngram, stored)
 
     def measure(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         values = estimate(a, b)
         if exact is not None:
-            near = (np.abs(values - cfg.threshold) <= cfg.exact_margin) & (a >= m) & (b >= m)
+            near = (np.abs(values - cfg.threshold) <= cfg.exact_margin) & exact.covers(a, b)
             if near.any():
                 values[near] = exact(a[near], b[near])
         return values
@@ -282,7 +296,12 @@ def _near(
 
 
 class _ExactJaccard:
-    """True Jaccard of node pairs; shingles the documents of the candidate pairs once."""
+    """True Jaccard of node pairs; shingles the new documents of the candidate pairs once.
+
+    Index documents (nodes below `m`) take their shingle sets from the index, where runs with
+    `verify: exact` store them; an index document without a stored set (written by a run with
+    another `verify`) is not covered, and its pairs keep the estimate.
+    """
 
     def __init__(
         self,
@@ -291,16 +310,49 @@ class _ExactJaccard:
         nodes: np.ndarray,
         m: int,
         ngram: int,
+        stored: pl.DataFrame | None = None,
     ):
-        self.m = m
-        self.nodes = nodes[nodes >= m]
-        rows = survivors[self.nodes - m]
-        self.sets = ShingleSets(shingle_batch(text.take(pa.array(rows)), ngram))
+        new_nodes = nodes[nodes >= m]
+        batch = shingle_batch(text.take(pa.array(survivors[new_nodes - m], pa.int64())), ngram)
+        hashes, counts = [batch.hashes], [batch.counts()]
+        index_nodes = np.zeros(0, np.int64)
+        if stored is not None and stored.height:
+            # stored: doc_id, node, shingles (only the documents that have a stored set)
+            index_nodes = stored["node"].to_numpy().astype(np.int64)
+            lists = stored["shingles"]
+            hashes.insert(0, lists.explode().drop_nulls().to_numpy().astype(np.uint32))
+            counts.insert(0, lists.list.len().to_numpy().astype(np.int64))
+        self.nodes = np.concatenate([index_nodes, new_nodes])
+        all_counts = np.concatenate(counts)
+        offsets = np.zeros(len(all_counts) + 1, np.int64)
+        np.cumsum(all_counts, out=offsets[1:])
+        n = len(all_counts)
+        self.sets = ShingleSets(
+            ShingleBatch(
+                np.concatenate(hashes), offsets, np.zeros(n, np.int64), np.zeros((n, 2), np.uint64)
+            )
+        )
+
+    def covers(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """Pairs whose two documents both have a shingle set here."""
+        return self._has(left) & self._has(right)
+
+    def _has(self, nodes: np.ndarray) -> np.ndarray:
+        at = np.minimum(np.searchsorted(self.nodes, nodes), max(len(self.nodes) - 1, 0))
+        return (self.nodes[at] == nodes) if len(self.nodes) else np.zeros(len(nodes), bool)
 
     def __call__(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         return self.sets.jaccard(
             np.searchsorted(self.nodes, left), np.searchsorted(self.nodes, right)
         )
+
+
+def shingle_sets(texts: pa.Array | pa.ChunkedArray, ngram: int) -> pa.Array:
+    """Each text's distinct shingle hashes (sorted) as a `list<uint32>` column."""
+    batch = shingle_batch(texts, ngram)
+    sets = ShingleSets(batch)
+    values = pa.array((sets.keys & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    return pa.ListArray.from_arrays(pa.array(sets.offsets.astype(np.int32)), values)
 
 
 def _details(

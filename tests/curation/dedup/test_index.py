@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -122,3 +123,34 @@ def test_signatures_survive_a_parquet_round_trip(tmp_path, make_prose):
     )
     assert again.cluster_id.to_pylist() == ["x"]
     assert index.params["num_perm"] == 128 and index.versions() == ["v7"]
+
+
+def test_exact_verification_reaches_index_documents(
+    tmp_path, make_prose, make_edit, python_shingles
+):
+    """With `verify: exact` the index keeps shingle sets, so a new revision's similarity to a
+    committed page is its true Jaccard, not the MinHash estimate."""
+    cfg = DedupConfig(verify="exact", exact_margin=0.5)
+    page = make_prose(21, 400)
+    v1 = documents([{"doc_id": "p", "text": page}])
+    index = SignatureIndex.open(tmp_path / "idx")
+    first = deduplicate(v1, cfg)
+    assert first.signatures.column_names[-1] == "shingles"
+    index.add(first.signatures, version="v1")
+    revision = make_edit(page, 0.02, 5)
+    outcome = deduplicate(documents([{"doc_id": "r", "text": revision}]), cfg, index=index)
+    a, b = set(python_shingles(page, 5)), set(python_shingles(revision, 5))
+    detail = json.loads(outcome.decision.details[0].as_py())
+    assert detail["kept_doc_id"] == "p"
+    assert detail["similarity"] == round(len(a & b) / len(a | b), 4)
+    # an index written without shingle sets falls back to the estimate for its documents
+    plain = SignatureIndex.open(tmp_path / "plain")
+    plain.add(deduplicate(v1, DedupConfig()).signatures, version="v1")
+    estimated = deduplicate(documents([{"doc_id": "r", "text": revision}]), cfg, index=plain)
+    fallback = json.loads(estimated.decision.details[0].as_py())
+    assert fallback["kept_doc_id"] == "p"
+    k = fallback["similarity"] * 128  # an estimate is k / num_perm (details round to 4 places)
+    assert abs(k - round(k)) < 0.01
+    assert fallback["similarity"] != detail["similarity"]
+    # erasure removes the stored set with the signature
+    assert index.remove(["p"]) == 1 and index.shingles_of(["p"]).height == 0
