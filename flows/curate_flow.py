@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task, unmapped
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
 from flows import steps
@@ -127,7 +127,6 @@ def curate_flow(
     carried over without re-running any stage, and new documents are deduplicated against the
     signature index of the committed set: the cost grows with what changed.
     """
-    from catalogs.registry import CatalogSettings
     from curation.workspace import Workspace
     from flows.spec import load_spec
 
@@ -135,7 +134,38 @@ def curate_flow(
     spec = load_spec(spec_path)
     workspace = Workspace(Path(workspace_root)).ensure()
     run_id = run_id or new_run_id()
+    # The PII policy is checked before hours of ingest: a missing pseudonymization key or deny
+    # list file fails now. The engine is cached, so the redact tasks of this process reuse it.
+    from curation.pii.engine import get_redactor
+
+    get_redactor(spec.pii)
+    swept = steps.sweep_dead_runs(workspace.runs)
+    if swept:
+        get_run_logger().warning(
+            "removed the staged documents of %d run(s) whose process died: %s",
+            len(swept),
+            ", ".join(swept),
+        )
     paths = steps.RunPaths(workspace.runs / run_id).ensure()
+    try:
+        return _stages(spec, workspace, run_id, paths, version_name, incremental, started)
+    except BaseException as error:
+        paths.discard_staging(error)
+        raise
+
+
+def _stages(
+    spec: Any,
+    workspace: Any,
+    run_id: str,
+    paths: steps.RunPaths,
+    version_name: str | None,
+    incremental: bool,
+    started: float,
+) -> dict[str, Any]:
+    """The stages of one run, in order; the flow around it cleans up when one fails."""
+    from catalogs.registry import CatalogSettings
+
     batch_size = spec.runner.batch_size
     timings: dict[str, float] = {}
     settings = CatalogSettings.for_workspace(

@@ -8,7 +8,9 @@ leaves only staging files behind (the catalog is touched by `commit_run` alone).
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,10 +45,58 @@ class RunPaths:
     def ledger(self) -> Path:
         return self.root / "ledger"
 
+    @property
+    def owner(self) -> Path:
+        return self.root / "owner.json"
+
     def ensure(self) -> RunPaths:
         self.documents.mkdir(parents=True, exist_ok=True)
         self.ledger.mkdir(parents=True, exist_ok=True)
+        # which process stages here: a later run removes the staging of a run whose process died
+        self.owner.write_text(
+            json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()})
+        )
         return self
+
+    def discard_staging(self, error: BaseException) -> None:
+        """After a failed run: staged batches hold unredacted text, so they go; the ledger
+        parts (ids, stages, reasons; no values) and the error stay for the post-mortem."""
+        shutil.rmtree(self.documents, ignore_errors=True)
+        (self.root / "error.json").write_text(
+            json.dumps({"error": type(error).__name__, "message": str(error)[:2000]}, indent=2)
+        )
+
+
+def sweep_dead_runs(runs_root: Path) -> list[str]:
+    """Remove the staged documents of runs on this host whose process is gone (a killed run
+    never reaches its own cleanup); returns their run ids. Live runs are left alone."""
+    swept = []
+    host = socket.gethostname()
+    for owner in sorted(runs_root.glob("*/owner.json")):
+        documents = owner.parent / "documents"
+        if not documents.exists():
+            continue
+        try:
+            claim = json.loads(owner.read_text())
+        except (OSError, ValueError):
+            continue
+        if claim.get("host") != host or _process_alive(int(claim.get("pid", 0))):
+            continue
+        shutil.rmtree(documents, ignore_errors=True)
+        swept.append(owner.parent.name)
+    return swept
+
+
+def _process_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def write_table(table: pa.Table, path: Path) -> Path:
