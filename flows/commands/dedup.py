@@ -22,6 +22,26 @@ def dedup(
     threshold: float = typer.Option(
         0.8, "--threshold", min=0.01, max=1.0, help="Jaccard similarity of word 5-gram sets."
     ),
+    out_of_core: bool = typer.Option(
+        False,
+        "--out-of-core",
+        help="For files larger than memory: stage to Parquet and group on disk with DuckDB.",
+    ),
+    work_dir: Path | None = typer.Option(
+        None,
+        "--work-dir",
+        help="With --out-of-core: folder for intermediate files (a fresh subfolder, removed "
+        "afterwards). Default: beside the output.",
+    ),
+    memory_limit: str = typer.Option(
+        "8GB", "--memory-limit", help="With --out-of-core: DuckDB's memory limit (it spills)."
+    ),
+    dask_address: str | None = typer.Option(
+        None,
+        "--dask-address",
+        help="With --out-of-core: run sketch and candidate tasks on this Dask scheduler "
+        "(tcp://host:8786); its workers must see --work-dir.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Find exact and near duplicates; write one row per input with its kept representative."""
@@ -32,7 +52,15 @@ def dedup(
 
     try:
         summary = dedup_file(
-            input_path, out, text_field=text_field, id_field=id_field, threshold=threshold
+            input_path,
+            out,
+            text_field=text_field,
+            id_field=id_field,
+            threshold=threshold,
+            out_of_core=out_of_core,
+            work_dir=work_dir,
+            memory_limit=memory_limit,
+            dask_address=dask_address,
         )
     except CurationError as error:
         typer.echo(f"error: {error}", err=True)

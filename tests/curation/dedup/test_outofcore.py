@@ -72,3 +72,35 @@ def test_dask_tasks_give_the_same_assignments(tmp_path, corpus):
     assert dask.stats["kept"] == 15
     with pytest.raises(DedupInputError, match="memory_limit"):
         deduplicate_parquet(tmp_path / "docs.parquet", tmp_path / "x", cfg, memory_limit="1; DROP")
+
+
+def test_distributed_cluster_runs_sketch_and_band_tasks(tmp_path, corpus):
+    """Worker processes of a real LocalCluster give the local run's assignments."""
+    from distributed import Client, LocalCluster, get_task_stream
+
+    pq.write_table(corpus, tmp_path / "docs.parquet", row_group_size=6)
+    cfg = DedupConfig()
+    local = deduplicate_parquet(tmp_path / "docs.parquet", tmp_path / "local", cfg, batch_size=4)
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+        get_task_stream(client) as stream,
+    ):
+        result = deduplicate_parquet(
+            tmp_path / "docs.parquet", tmp_path / "dask", cfg, batch_size=4, dask_scheduler=client
+        )
+    assert pl.read_parquet(result.assignments).equals(pl.read_parquet(local.assignments))
+    assert {k: v for k, v in result.stats.items() if not k.endswith("seconds")} == {
+        k: v for k, v in local.stats.items() if not k.endswith("seconds")
+    }
+    keys = [str(task["key"]) for task in stream.data]
+    assert any("_sketch_row_group" in key for key in keys)
+    assert sum("_band_pairs" in key for key in keys) == 14  # one task per LSH band
+    workers = {task["worker"] for task in stream.data}
+    assert len(workers) == 2
