@@ -160,7 +160,9 @@ class Redactor:
         ):
             recognizer = R.group_name_recognizer(name, pattern, 0.7, self.common, org_geo)
             add(E.PERSON, recognizer, gate)
-        add(E.PERSON, R.speaker_name_recognizer(self.common, org_geo), "always")
+        if self.name_sets[1]:
+            speakers = R.speaker_name_recognizer(self.name_sets[1], self.common, org_geo)
+            add(E.PERSON, speakers, "always")
         for entity, values in _deny_lists(cfg).items():
             recognizer = R.deny_list_recognizer(entity, values, case_sensitive=False)
             out.append(Detector(entity, recognizer, "always", E.CUSTOM_PRIORITY))

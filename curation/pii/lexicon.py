@@ -8,8 +8,8 @@ model. The lists are read from an installed package or a file, never downloaded:
 - `name_lexicon: auto` (default): the US Census 1990 given-name and surname frequency lists
   shipped by the MIT-licensed PyPI package `names` (`dist.male.first`, `dist.female.first`,
   `dist.all.last`) together with the given names and surnames of the person providers of the
-  MIT-licensed `faker` package (86 locales; the Latin-script and romanized lists, about 21k
-  given names and 21k surnames). Census lists alone are Anglo-American: with them recall of
+  MIT-licensed `faker` package (85 locales, its generic `en` list left out; the Latin-script
+  and romanized lists). Census lists alone are Anglo-American: with them recall of
   the international names in presidio-research was 0.88; with both it is 0.90. Both packages
   are locked dependencies, so `auto` is the same list on every install; a package that is
   missing is skipped.

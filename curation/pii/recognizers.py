@@ -23,9 +23,11 @@ FLAGS = re.MULTILINE
 
 # Latin script incl. Latin Extended-A/B (Kateřina, Šušulić), whose upper and lower letters
 # interleave, so that block is allowed in both positions.
+# Bounded lengths: an unbounded hyphen chain ("Ab-Ab-Ab-...", ids, base64) would be rescanned
+# from every start position, quadratic in the run's length.
 NAME_TOKEN = (
-    r"[A-ZÀ-ÖØ-Þ\u0100-\u024f][a-zß-öø-ÿ\u0100-\u024f'’]*"
-    r"(?:-[A-ZÀ-ÖØ-Þ\u0100-\u024f]?[a-zß-öø-ÿ\u0100-\u024f'’]+)*"
+    r"[A-ZÀ-ÖØ-Þ\u0100-\u024f][a-zß-öø-ÿ\u0100-\u024f'’]{0,40}"
+    r"(?:-[A-ZÀ-ÖØ-Þ\u0100-\u024f]?[a-zß-öø-ÿ\u0100-\u024f'’]{1,40}){0,3}"
 )
 INITIAL = r"[A-Z]\.?"
 
@@ -62,7 +64,6 @@ PERSON_CUE_RE = re.compile(
     r"talked to|talk to|speak to|spoke to|speak with|spoke with|follow up with|met with|"
     r"meet with|call me|calls me|married|hired|interviewed|congratulations|congrats|"
     r"named (?:him|her)|(?:first|last|maiden|full|sur) ?name(?: is|\?|:)|"
-    r"said|asked|replied|says|"
     r"my (?:kid|son|daughter|wife|husband|brother|sister|mother|father|boss|colleague))"
     r"[ \t]+(?P<name>" + NAME_TOKEN + r"(?:[ \t]+(?:" + INITIAL + r"|" + NAME_TOKEN + r")){0,2})"
     r"(?![\w@])"
@@ -72,7 +73,7 @@ PERSON_CUE_RE = re.compile(
 PERSON_VERB_RE = re.compile(
     r"(?<![\w@./])(?P<name>" + NAME_TOKEN + r"(?:[ \t]+" + NAME_TOKEN + r")?)[ \t]+"
     r"(?:shouted|whispered|smiled|laughed|cried|lives|lived|married|was born|is a very|"
-    r"had given|works as|worked as|thinks|thought|wants|wanted|knows|knew|asked|replied)\b"
+    r"had given|works as|worked as|thinks|thought|wants|wanted|knows|knew)\b"
 )
 # Speaker labels of transcripts, chats and scripts: "Vsevolod: "Who are you?"", "Éva: What a
 # wife. Nicole: Remember me" at a line start or after a sentence, followed by a quote or a capital.
@@ -96,16 +97,23 @@ SPEAKER_ROLES = _word_set(
 )
 
 
-def speaker_name_recognizer(common_words, reject_words: frozenset[str] = frozenset()):
+def speaker_name_recognizer(
+    names: frozenset[str], common_words, reject_words: frozenset[str] = frozenset()
+):
     """Speaker labels of a dialogue: a text with two or more different labels (one is not a
-    dialogue; "Note: This" is a field) names its speakers. Roles ("User:", "Bot:"), common
-    words and organisation or place words are not speakers."""
+    dialogue; "Note: This" is a field) names its speakers, when the label is a known given
+    name or surname (`names`, casefolded). "Python: Yes / Java: No" is a field list, not a
+    dialogue; roles ("User:", "Bot:"), common words and organisation or place words never
+    count."""
     from presidio_analyzer import LocalRecognizer, RecognizerResult
 
     def is_speaker(value: str) -> bool:
         lower = value.casefold()
         return (
-            lower not in SPEAKER_ROLES and lower not in common_words and lower not in reject_words
+            lower in names
+            and lower not in SPEAKER_ROLES
+            and lower not in common_words
+            and lower not in reject_words
         )
 
     class SpeakerNameRecognizer(LocalRecognizer):
@@ -210,7 +218,7 @@ ADDRESS_PATTERNS = (
     + r"(?:,?[ \t]+(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl|Room|Rm|#)\.?[ \t]*#?[\w-]+)?"
     r"(?:,?[ \t\n]+[A-Z][a-zA-Z]+(?:[ \t][A-Z][a-zA-Z]+){0,2},?[ \t]+[A-Z]{2}[ \t]+\d{5}(?:-\d{4})?)?",
     # DE/AT/CH: "Hauptstraße 5a, 10115 Berlin"
-    r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee)"
+    r"\b[A-ZÄÖÜ][\wäöüß-]{0,40}(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee)"
     r"[ \t]+\d{1,4}[a-z]?\b(?:,?[ \t]+\d{4,5}[ \t]+[A-ZÄÖÜ][\wäöüß-]+)?",
     # FR: "12 bis, rue de la Paix, 75002 Paris"
     r"\b\d{1,6}(?:[ \t]+\d{1,4})?(?:[ \t]?(?:bis|ter))?,?[ \t]+(?i:rue|avenue|av\.|boulevard|bd|"
@@ -219,23 +227,24 @@ ADDRESS_PATTERNS = (
     r"\bP\.?[ \t]?O\.?[ \t]+Box[ \t]+\d+\b",
     # Street word after the name, then the number: "Piroska u. 97.", "Erzsébet tér 19.",
     # "Villacher Strasse 89", "Filadelfeos Str. 12", "ul. Grochowa 80", "Pod Floriánem 1677"
-    r"\b(?:\d{1,6}[ \t]+)?(?:[A-ZÀ-ÞŁŚŻŹĆŃ][\w'’.-]*[ \t]+){1,4}(?:u\.|utca|út|útja|tér|krt\.|körút|rkp\.|"
+    r"\b(?:\d{1,6}[ \t]+)?(?:[A-ZÀ-ÞŁŚŻŹĆŃ][\w'’.-]{0,40}[ \t]+){1,4}(?:u\.|utca|út|útja|tér|krt\.|körút|rkp\.|"
     r"Str\.|Strasse|Straße|Gasse|Weg|Platz|Allee|Laan|Straat|Plein|Kade|ulica|ulice|náměstí|"
     r"nám\.|trg|cesta|Vej|Gade|Gatan|Vägen)[ \t]+\d{1,5}[a-zA-Z]?\b\.?",
-    r"\b(?:ul\.|al\.|pl\.|os\.)[ \t]+(?:[A-ZÀ-ÞŁŚŻŹĆŃ][\w'’.-]*[ \t]+){1,3}\d{1,5}[a-zA-Z]?\b",
+    r"\b(?:ul\.|al\.|pl\.|os\.)[ \t]+(?:[A-ZÀ-ÞŁŚŻŹĆŃ][\w'’.-]{0,40}[ \t]+){1,3}\d{1,5}[a-zA-Z]?\b",
     # Street name with a joined street word: "Hersnapvej 75", "Kiannonkatu 98", "Brixtonlaan 380"
-    r"\b[A-ZÀ-ÞÆØÅ][\wäöüåæøéß-]*(?:vej|vägen|gatan|gata|katu|kuja|tie|laan|straat|weg|plein|"
+    r"\b[A-ZÀ-ÞÆØÅ][\wäöüåæøéß-]{0,30}(?:vej|vägen|gatan|gata|katu|kuja|tie|laan|straat|weg|plein|"
     r"gracht|kade|gasse|veien|vegen|gade|stræde|gränd|torget|utca)[ \t]+\d{1,5}[a-z]?\b",
     # International: "3369 24 Clarke Avenue", "541 Avenida Pedro Ulisses 888 Apt. 120"
     r"\b\d{1,6}[ \t]+(?:\d{1,5}[ \t]+)?(?:(?:ul\.|út|rue|via|rua|avda\.)[ \t]+)?"
-    r"(?:[A-ZÀ-ÞΑ-Ω][\w'’.-]*[ \t]+){1,4}\d{1,5}[A-Za-z]?\b\.?"
+    r"(?:[A-ZÀ-ÞΑ-Ω][\w'’.-]{0,40}[ \t]+){1,4}\d{1,5}[A-Za-z]?\b\.?"
     r"(?:,?[ \t]+(?:Apt|Apartment|Suite|Ste|Unit)\.?[ \t]*#?\d+)?",
     r"\b(?:Apt|Apartment|Suite|Unit)\.?[ \t]*#?\d{1,5}\b(?:[ \t]+Box[ \t]+\d+)?",
     r"\b(?:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]+Box[ \t]+\d{3,5}\b|\b[AFD]PO[ \t]+A[AEP][ \t]+\d{5}\b",
 )
 # Word(s) + house number ("Kiannonkatu 98", "Rua Igreja 25"): too close to "Windows 10" to stand
-# alone, so only after an address word.
-ADDRESS_CONTEXT_PATTERNS = (r"\b(?:[A-ZÀ-Þ][\w'’.-]+[ \t]+){1,3}\d{1,5}[a-z]?\b",)
+# alone, so only after an address word. Word lengths in these patterns are bounded ({0,40}): an
+# unbounded run before a fixed suffix rescans long hyphenated ids or base64 quadratically.
+ADDRESS_CONTEXT_PATTERNS = (r"\b(?:[A-ZÀ-Þ][\w'’.-]{1,40}[ \t]+){1,3}\d{1,5}[a-z]?\b",)
 ADDRESS_CONTEXT = (
     "address",
     "adresse",

@@ -96,11 +96,11 @@ def test_address_locality_is_part_of_the_address_not_a_person():
 
 def test_dialogue_speaker_labels_are_names_roles_and_fields_are_not():
     texts = [
-        'Ubul: What a wife. Nicole: "Remember me?"',
+        'Halldór: What a wife. Nicole: "Remember me?"',
         "Note: This is fine.",
         "User: Where is my parcel?\nBot: On its way.",
+        "Status: Open\nOwner: Platform\nPriority: High",
     ]
-    (a, b, c), _ = redact_texts(texts, PiiConfig())
-    assert "Ubul" not in a and "Nicole" not in a
-    assert b == texts[1]
-    assert c == texts[2]
+    (a, b, c, d), _ = redact_texts(texts, PiiConfig())
+    assert "Halldór" not in a and "Nicole" not in a
+    assert (b, c, d) == tuple(texts[1:])
