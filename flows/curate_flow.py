@@ -17,6 +17,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import wait
 
 from flows import steps
 
@@ -40,8 +41,14 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 
 
 def map_batches(task_: Any, batches: list[Path], *shared: Any) -> list[Path]:
-    """Run `task_` on every staged batch concurrently (same shared arguments); wait for all."""
-    return [f.result() for f in task_.map(batches, *(unmapped(a) for a in shared))]
+    """Run `task_` on every staged batch concurrently (same shared arguments).
+
+    Every task is waited for before the first failure is raised: a sibling still running
+    would otherwise write its (unredacted) batch after the failed run discarded its staging.
+    """
+    futures = task_.map(batches, *(unmapped(a) for a in shared))
+    wait(futures)
+    return [f.result() for f in futures]
 
 
 def new_run_id() -> str:
@@ -136,9 +143,12 @@ def curate_flow(
     run_id = run_id or new_run_id()
     # The PII policy is checked before hours of ingest: a missing pseudonymization key or deny
     # list file fails now. The engine is cached, so the redact tasks of this process reuse it.
-    from curation.pii.engine import get_redactor
+    from curation.pii.engine import get_redactor, validate_policy
 
-    get_redactor(spec.pii)
+    if spec.runner.type == "dask" or spec.pii.processes > 1:
+        validate_policy(spec.pii)  # the engine is built in the workers; only check here
+    else:
+        get_redactor(spec.pii)  # built once here and reused by this process's redact tasks
     swept = steps.sweep_dead_runs(workspace.runs)
     if swept:
         get_run_logger().warning(
@@ -152,6 +162,8 @@ def curate_flow(
     except BaseException as error:
         paths.discard_staging(error)
         raise
+    finally:
+        paths.release()
 
 
 def _stages(

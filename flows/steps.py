@@ -7,11 +7,12 @@ leaves only staging files behind (the catalog is touched by `commit_run` alone).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
-import socket
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from curation.exceptions import CurationError
 from curation.ledger import Decision, concat_ledgers, ledger_table, reconcile
 from curation.schema import conform, empty_documents
 from curation.stage import apply_decision
@@ -47,56 +49,75 @@ class RunPaths:
 
     @property
     def owner(self) -> Path:
-        return self.root / "owner.json"
+        return self.root / "owner.lock"
 
     def ensure(self) -> RunPaths:
         self.documents.mkdir(parents=True, exist_ok=True)
         self.ledger.mkdir(parents=True, exist_ok=True)
-        # which process stages here: a later run removes the staging of a run whose process died
-        self.owner.write_text(
-            json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()})
-        )
+        self.claim()
         return self
+
+    def claim(self) -> None:
+        """Hold an exclusive lock on `owner.lock` while this process runs: a later run can tell
+        a live run (lock held, whatever its PID namespace) from a dead one (lock free)."""
+        if str(self.root) in _CLAIMS:
+            return
+        handle = self.owner.open("a+")
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"pid": os.getpid(), "started": time.time()}))
+        handle.flush()
+        _CLAIMS[str(self.root)] = handle
+
+    def release(self) -> None:
+        handle = _CLAIMS.pop(str(self.root), None)
+        if handle is not None:
+            handle.close()  # closing drops the lock
 
     def discard_staging(self, error: BaseException) -> None:
         """After a failed run: staged batches hold unredacted text, so they go; the ledger
-        parts (ids, stages, reasons; no values) and the error stay for the post-mortem."""
+        parts (ids, stages, reasons; no values) and what failed stay for the post-mortem.
+
+        Only our own errors keep their message (they name keys, paths and counts, never
+        document values); a library's message may quote a value, so only its type and the
+        line that raised it are kept.
+        """
         shutil.rmtree(self.documents, ignore_errors=True)
-        (self.root / "error.json").write_text(
-            json.dumps({"error": type(error).__name__, "message": str(error)[:2000]}, indent=2)
-        )
+        record: dict[str, Any] = {"error": type(error).__name__}
+        if isinstance(error, CurationError):
+            record["message"] = str(error)[:2000]
+        else:
+            frames = traceback.extract_tb(error.__traceback__)
+            if frames:
+                record["raised_at"] = f"{frames[-1].filename}:{frames[-1].lineno}"
+            record["message"] = "not kept (it may quote document values); see the run's log"
+        (self.root / "error.json").write_text(json.dumps(record, indent=2))
+
+
+# Run folders this process holds: root -> open lock file (kept open for the lock's lifetime).
+_CLAIMS: dict[str, Any] = {}
 
 
 def sweep_dead_runs(runs_root: Path) -> list[str]:
-    """Remove the staged documents of runs on this host whose process is gone (a killed run
-    never reaches its own cleanup); returns their run ids. Live runs are left alone."""
+    """Remove the staged documents of runs whose process is gone (a killed run never reaches
+    its own cleanup); returns their run ids. A run whose `owner.lock` is held is alive and is
+    left alone."""
     swept = []
-    host = socket.gethostname()
-    for owner in sorted(runs_root.glob("*/owner.json")):
+    for owner in sorted(runs_root.glob("*/owner.lock")):
         documents = owner.parent / "documents"
-        if not documents.exists():
+        if str(owner.parent) in _CLAIMS or not documents.exists():
             continue
         try:
-            claim = json.loads(owner.read_text())
-        except (OSError, ValueError):
+            with owner.open("a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(documents, ignore_errors=True)
+        except BlockingIOError:
+            continue  # held: that run is alive
+        except OSError:
             continue
-        if claim.get("host") != host or _process_alive(int(claim.get("pid", 0))):
-            continue
-        shutil.rmtree(documents, ignore_errors=True)
         swept.append(owner.parent.name)
     return swept
-
-
-def _process_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
 
 
 def write_table(table: pa.Table, path: Path) -> Path:

@@ -33,7 +33,10 @@ class DedupConfig:
     `verify="exact"` recomputes true shingle-set Jaccard for pairs whose estimate lies within
     `exact_margin` of the threshold: exact where it counts, estimated elsewhere. Such runs also
     keep each committed document's shingle set in the signature index, so pairs with documents
-    of earlier versions are verified exactly too (the out-of-core path estimates only).
+    of earlier versions are verified exactly too (the out-of-core path estimates only). Those
+    sets are 32-bit hashes of every word 5-gram of the unredacted text (dedup runs before PII),
+    so the index then confirms whether a known phrase was in a document: it stays in the
+    workspace, with the sources, and erasure removes a document's set with its signature.
 
     Examples
     --------

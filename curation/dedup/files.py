@@ -124,7 +124,7 @@ def dedup_file(
             cfg,
             text_field=text_field,
             id_field=id_field,
-            work_dir=Path(work_dir) if work_dir is not None else target.parent,
+            work_dir=(Path(work_dir) if work_dir is not None else target.parent).resolve(),
             memory_limit=memory_limit,
             dask_address=dask_address,
             started=started,

@@ -349,6 +349,18 @@ def _outside(spans: list[Span], regions: list[tuple[int, int]]) -> list[Span]:
     return [s for s in spans if allowed(s)]
 
 
+def validate_policy(cfg: PiiConfig) -> None:
+    """Fail now on what would fail in a worker: the pseudonymization key, list files, the
+    name lexicon folder, custom patterns. Loads no model."""
+    load_key(cfg)
+    _deny_lists(cfg)
+    L.load_lexicon(cfg.name_lexicon)
+    for index, spec in enumerate(cfg.recognizers):
+        _read_list(spec.deny_list_file, f"recognizers[{index}]")
+        if spec.patterns:
+            R.custom_pattern_recognizer(spec, index)
+
+
 _CACHE: dict[tuple[str, str], Redactor] = {}
 
 

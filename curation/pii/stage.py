@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import concurrent.futures.process
 import multiprocessing
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -117,38 +119,54 @@ def _redact(
     # Interleaved chunks of ~batch_size keep workers evenly loaded when long texts cluster.
     size = max(1, min(cfg.batch_size * 4, -(-len(texts) // processes)))
     bounds = [(lo, min(lo + size, len(texts))) for lo in range(0, len(texts), size)]
-    pool = _pool(cfg, processes)
-    futures = [pool.submit(_work, cfg, texts[lo:hi], mask[lo:hi]) for lo, hi in bounds]
-    parts = [f.result() for f in futures]
+    try:
+        parts = _run_chunks(_pool(cfg), cfg, texts, mask, bounds)
+    except concurrent.futures.process.BrokenProcessPool:
+        # a worker died (killed, out of memory): drop the broken pool and try once more
+        shutdown_pools()
+        parts = _run_chunks(_pool(cfg), cfg, texts, mask, bounds)
     redacted = [t for part in parts for t in part[0]]
     counts = [c for part in parts for c in part[1]]
     densities = [d for part in parts for d in part[2]]
     return redacted, counts, densities
 
 
-_POOLS: dict[tuple[str, int], concurrent.futures.ProcessPoolExecutor] = {}
+def _run_chunks(pool, cfg: PiiConfig, texts: list[str], mask: np.ndarray, bounds) -> list:
+    futures = [pool.submit(_work, cfg, texts[lo:hi], mask[lo:hi]) for lo, hi in bounds]
+    return [f.result() for f in futures]
 
 
-def _pool(cfg: PiiConfig, processes: int) -> concurrent.futures.ProcessPoolExecutor:
-    """The process-wide pool for this config and size; workers load the engine once."""
-    key = (fingerprint(cfg), processes)
-    pool = _POOLS.get(key)
-    if pool is None:
-        if not _POOLS:
-            atexit.register(shutdown_pools)
-        pool = _POOLS[key] = concurrent.futures.ProcessPoolExecutor(
-            max_workers=processes,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(cfg,),
-        )
-    return pool
+# One pool per process, for the config it was built for; a new config replaces it.
+_POOL: dict[str, concurrent.futures.ProcessPoolExecutor] = {}
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(cfg: PiiConfig) -> concurrent.futures.ProcessPoolExecutor:
+    """The process-wide pool of `cfg.processes` workers; each loads the engine once."""
+    key = fingerprint(cfg)
+    with _POOL_LOCK:  # tasks of a thread runner ask at the same time
+        pool = _POOL.get(key)
+        if pool is None:
+            for stale in _POOL.values():
+                stale.shutdown(cancel_futures=True)
+            _POOL.clear()
+            pool = _POOL[key] = concurrent.futures.ProcessPoolExecutor(
+                max_workers=cfg.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(cfg,),
+            )
+        return pool
 
 
 def shutdown_pools() -> None:
-    """Stop the worker pools (at exit, or when a caller is done with PII for good)."""
-    while _POOLS:
-        _POOLS.popitem()[1].shutdown(cancel_futures=True)
+    """Stop the worker pool (at exit, or when a caller is done with PII for good)."""
+    with _POOL_LOCK:
+        while _POOL:
+            _POOL.popitem()[1].shutdown(cancel_futures=True)
+
+
+atexit.register(shutdown_pools)
 
 
 def _init_worker(cfg: PiiConfig) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 
@@ -50,7 +49,8 @@ def test_failed_run_discards_staged_text_and_keeps_the_error(tmp_path):
     assert not (runs[0] / "documents").exists()  # staged batches held the unredacted text
     assert (runs[0] / "ledger").is_dir()  # ids and reasons stay for the post-mortem
     error = json.loads((runs[0] / "error.json").read_text())
-    assert error["error"] == "NotADirectoryError"
+    assert error["error"] == "NotADirectoryError" and "raised_at" in error
+    assert "not-a-folder" not in error["message"]  # a library message may quote values
     leftovers = " ".join(
         p.read_bytes().decode("latin-1") for p in runs[0].rglob("*") if p.is_file()
     )
@@ -73,20 +73,29 @@ def test_missing_pseudonymization_key_fails_before_any_staging(tmp_path):
 
 
 def test_sweep_removes_staging_of_dead_runs_only(tmp_path):
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
     runs = tmp_path / "runs"
-    for name, pid, host in (
-        ("dead", dead.pid, socket.gethostname()),
-        ("alive", 0, socket.gethostname()),
-        ("elsewhere", dead.pid, "another-host"),
-    ):
-        paths = RunPaths(runs / name).ensure()
+    dead, alive = RunPaths(runs / "dead").ensure(), RunPaths(runs / "alive").ensure()
+    for paths in (dead, alive):
         (paths.documents / "batch.parquet").write_bytes(b"unredacted")
-        if pid:
-            claim = json.loads(paths.owner.read_text()) | {"pid": pid, "host": host}
-            paths.owner.write_text(json.dumps(claim))
-    assert sweep_dead_runs(runs) == ["dead"]
+        paths.release()  # as if this process had ended
+    # another process holds the live run's lock, as a running flow does
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys, time\n"
+            f"f = open({str(alive.owner)!r}, 'a'); fcntl.flock(f, fcntl.LOCK_EX)\n"
+            "print('locked', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert sweep_dead_runs(runs) == ["dead"]
+    finally:
+        holder.kill()
+        holder.wait()
     assert not (runs / "dead" / "documents").exists()
     assert (runs / "alive" / "documents" / "batch.parquet").exists()
-    assert (runs / "elsewhere" / "documents" / "batch.parquet").exists()
+    assert sweep_dead_runs(runs) == ["alive"]  # its process is gone now

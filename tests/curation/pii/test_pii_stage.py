@@ -11,6 +11,7 @@ import pytest
 
 from curation.ledger import Decision
 from curation.pii import PiiConfig, PiiReason, build_analyzer, redact_documents, redact_texts
+from curation.pii import stage as pii_stage
 from curation.schema import DOCUMENT_SCHEMA, conform, make_doc_id
 from curation.stage import apply_decision
 
@@ -105,8 +106,15 @@ def test_process_pool_gives_the_same_result_as_one_process(seeded_text):
     one, counts_one = redact_texts(texts, PiiConfig())
 
     many, counts_many = redact_texts(texts, PiiConfig(processes=2))
+    pool = pii_stage._pool(PiiConfig(processes=2))
+    again, _ = redact_texts(texts, PiiConfig(processes=2))
 
-    assert many == one and counts_many == counts_one
+    assert many == one == again and counts_many == counts_one
+    # the workers (and their loaded models) serve every batch: one pool, reused
+    assert pii_stage._pool(PiiConfig(processes=2)) is pool
+    pii_stage.shutdown_pools()
+    assert pii_stage._pool(PiiConfig(processes=2)) is not pool
+    pii_stage.shutdown_pools()
 
 
 def test_no_network_connection_is_attempted(monkeypatch, seeded_text):
