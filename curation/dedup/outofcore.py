@@ -156,6 +156,8 @@ def deduplicate_parquet(
     """
     started = time.perf_counter()
     phase = _Phases()
+    if cfg.verify == "exact":
+        log.warning("out-of-core dedup verifies by estimated Jaccard: shingle sets are not kept")
     files = [str(p) for p in (source if isinstance(source, list) else [source])]
     for file in files:
         if not Path(file).is_file():

@@ -11,10 +11,13 @@ stays as it was.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 
 from curation.pii import entities as E
 from curation.pii.operators import Span
+
+log = logging.getLogger(__name__)
 
 # How far after the street the locality may reach.
 TAIL_CHARS = 90
@@ -39,8 +42,8 @@ def _country_names() -> tuple[str, ...]:
 
         territories = Locale("en").territories
         names.update(name for code, name in territories.items() if code.isalpha())
-    except ImportError:  # Babel is a locked dependency; the fallback keeps the module importable
-        pass
+    except ImportError:  # Babel is a locked dependency; say so if an install lacks it
+        log.warning("babel is not installed: address tails end only on postal codes")
     return tuple(sorted(names, key=len, reverse=True))
 
 

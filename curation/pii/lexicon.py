@@ -24,12 +24,15 @@ from __future__ import annotations
 import functools
 import importlib.util
 import itertools
+import logging
 import re
 from pathlib import Path
 
 from curation.pii import entities as E
 from curation.pii.exceptions import PiiError
 from curation.pii.recognizers import INITIAL, NAME_TOKEN
+
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -78,7 +81,8 @@ def _faker_names() -> tuple[frozenset[str], frozenset[str]]:
     faker). Only the class attributes are read: no Faker instance, no randomness."""
     try:
         import faker.providers.person as person
-    except ImportError:
+    except ImportError:  # a locked dependency; an install without it finds fewer names
+        log.warning("faker is not installed: name_lexicon auto has no international names")
         return frozenset(), frozenset()
     import importlib
     import pkgutil
