@@ -26,27 +26,34 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
-def _read(path: Path, text_field: str, id_field: str) -> pl.DataFrame:
+def _scan(path: Path, text_field: str, id_field: str) -> pl.LazyFrame:
+    """A lazy scan of a JSONL/Parquet input whose id and text columns are checked to exist."""
     if not path.is_file():
         raise DedupInputError(f"input {path} does not exist or is not a file")
     suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        lazy = pl.scan_parquet(path)
+    elif suffix in JSONL_SUFFIXES:
+        lazy = pl.scan_ndjson(path, infer_schema_length=None)
+    else:
+        raise DedupInputError(
+            f"input {path}: unknown file type {suffix!r}; use .jsonl/.ndjson or .parquet"
+        )
+    schema = lazy.collect_schema()
+    missing = [name for name in (id_field, text_field) if name not in schema]
+    if missing:
+        raise DedupInputError(
+            f"input {path} has no column {', '.join(map(repr, missing))}; its columns are "
+            f"{', '.join(schema.names())}: pass --id-field / --text-field"
+        )
+    if schema[text_field] not in (pl.String, pl.Null):
+        raise DedupInputError(f"input {path}: column {text_field!r} is not text")
+    return lazy
+
+
+def _read(path: Path, text_field: str, id_field: str) -> pl.DataFrame:
     try:
-        if suffix in PARQUET_SUFFIXES:
-            lazy = pl.scan_parquet(path)
-        elif suffix in JSONL_SUFFIXES:
-            lazy = pl.scan_ndjson(path, infer_schema_length=None)
-        else:
-            raise DedupInputError(
-                f"input {path}: unknown file type {suffix!r}; use .jsonl/.ndjson or .parquet"
-            )
-        columns = lazy.collect_schema().names()
-        missing = [name for name in (id_field, text_field) if name not in columns]
-        if missing:
-            raise DedupInputError(
-                f"input {path} has no column {', '.join(map(repr, missing))}; its columns are "
-                f"{', '.join(columns)}: pass --id-field / --text-field"
-            )
-        frame = lazy.select(id_field, text_field).collect()
+        frame = _scan(path, text_field, id_field).select(id_field, text_field).collect()
     except DedupInputError:
         raise
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
@@ -56,8 +63,6 @@ def _read(path: Path, text_field: str, id_field: str) -> pl.DataFrame:
         raise DedupInputError(f"input {path}: {ids.null_count()} rows have no {id_field!r}")
     if ids.n_unique() != frame.height:
         raise DedupInputError(f"input {path}: values of {id_field!r} must be unique")
-    if frame[text_field].dtype not in (pl.String, pl.Null):
-        raise DedupInputError(f"input {path}: column {text_field!r} is not text")
     return frame
 
 
@@ -225,27 +230,8 @@ def _stage(
     """
     from curation.dedup.outofcore import connect, sql_path
 
-    if not path.is_file():
-        raise DedupInputError(f"input {path} does not exist or is not a file")
-    suffix = path.suffix.lower()
     try:
-        if suffix in PARQUET_SUFFIXES:
-            lazy = pl.scan_parquet(path)
-        elif suffix in JSONL_SUFFIXES:
-            lazy = pl.scan_ndjson(path, infer_schema_length=None)
-        else:
-            raise DedupInputError(
-                f"input {path}: unknown file type {suffix!r}; use .jsonl/.ndjson or .parquet"
-            )
-        schema = lazy.collect_schema()
-        missing = [name for name in (id_field, text_field) if name not in schema]
-        if missing:
-            raise DedupInputError(
-                f"input {path} has no column {', '.join(map(repr, missing))}; its columns are "
-                f"{', '.join(schema.names())}: pass --id-field / --text-field"
-            )
-        if schema[text_field] not in (pl.String, pl.Null):
-            raise DedupInputError(f"input {path}: column {text_field!r} is not text")
+        lazy = _scan(path, text_field, id_field)
         lazy.select(
             pl.col(id_field).cast(pl.String).alias("doc_id"),
             pl.col(text_field).cast(pl.String).alias("text"),
