@@ -108,3 +108,17 @@ def _sorted_by(comp: np.ndarray, nodes: np.ndarray) -> bool:
         len(comp) < 2
         or np.all((comp[1:] > comp[:-1]) | ((comp[1:] == comp[:-1]) & (nodes[1:] > nodes[:-1])))
     )
+
+
+def assign(label: np.ndarray, fixed: np.ndarray, measure, kept_similarity: float):
+    """(centre, similarity to it) per node, by the configured rule: plain components when
+    `kept_similarity` <= 0 (every member joins the best-ranked node), else split around
+    representatives at `kept_similarity`. Shared by the in-memory and out-of-core stages."""
+    if kept_similarity > 0.0:
+        return assign_representative(label, fixed, measure, kept_similarity)
+    n = len(label)
+    centre = assign_single(label, fixed)
+    score = np.ones(n)
+    joined = np.flatnonzero(centre != np.arange(n))
+    score[joined] = measure(joined, centre[joined])
+    return centre, score

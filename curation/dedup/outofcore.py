@@ -404,13 +404,7 @@ def _cluster(
         return estimate(position[a], position[b])
 
     fixed = np.zeros(n, bool)
-    if cfg.kept_similarity <= 0.0:
-        centre = cluster.assign_single(label, fixed)
-        score = np.ones(n)
-        joined = np.flatnonzero(centre != np.arange(n))
-        score[joined] = measure(joined, centre[joined])
-    else:
-        centre, score = cluster.assign_representative(label, fixed, measure, cfg.kept_similarity)
+    centre, score = cluster.assign(label, fixed, measure, cfg.kept_similarity)
     near = (centre != np.arange(n)) & ~is_copy
     target[near] = centre[near]
     similarity = np.ones(n)

@@ -270,13 +270,7 @@ def _near(
         verified = measure(left, right) >= cfg.threshold
     label = cluster.components(n_nodes, left[verified], right[verified])
     fixed = np.arange(n_nodes) < m
-    if cfg.kept_similarity <= 0.0:
-        centre = cluster.assign_single(label, fixed)
-        score = np.ones(n_nodes)
-        joined = np.flatnonzero(centre != np.arange(n_nodes))
-        score[joined] = measure(joined, centre[joined])
-    else:
-        centre, score = cluster.assign_representative(label, fixed, measure, cfg.kept_similarity)
+    centre, score = cluster.assign(label, fixed, measure, cfg.kept_similarity)
 
     new_nodes = np.arange(m, n_nodes)
     dup = centre[new_nodes] != new_nodes
