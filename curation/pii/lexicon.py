@@ -84,7 +84,6 @@ def _faker_names() -> tuple[frozenset[str], frozenset[str]]:
     except ImportError:  # a locked dependency; an install without it finds fewer names
         log.warning("faker is not installed: name_lexicon auto has no international names")
         return frozenset(), frozenset()
-    import importlib
     import pkgutil
 
     out: dict[str, set[str]] = {"first": set(), "last": set()}

@@ -18,11 +18,7 @@ import re
 from collections.abc import Iterable
 
 from curation.pii.recognizers import NAME_TOKEN
-
-
-def _words(blob: str) -> frozenset[str]:
-    return frozenset(blob.split())
-
+from curation.pii.recognizers import word_set as _words
 
 CANDIDATE_RE = re.compile(r"(?<![\w@./])" + NAME_TOKEN + r"(?![\w@])")
 LIST_ITEM_RE = re.compile(r"(?<![\w@./])" + NAME_TOKEN + r"(?![\w@])")

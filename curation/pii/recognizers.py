@@ -83,12 +83,13 @@ SPEAKER_RE = re.compile(
 )
 
 
-# Labels that name a role or a field, not a person.
-def _word_set(blob: str) -> frozenset[str]:
+def word_set(blob: str) -> frozenset[str]:
+    """The whitespace-separated words of `blob` (word lists written as text blocks)."""
     return frozenset(blob.split())
 
 
-SPEAKER_ROLES = _word_set(
+# Labels that name a role or a field, not a person.
+SPEAKER_ROLES = word_set(
     """user bot agent customer client assistant system operator support admin moderator host
     guest interviewer interviewee speaker caller q a question answer note notes warning address
     phone mobile email name date time where when location subject status title summary
