@@ -7,6 +7,11 @@ before the transaction commits, the previous version stays current and untouched
 every decision is appended to a sibling table `<name>__ledger` *before* the data commit, so a
 committed version always has its ledger; a crashed run leaves at most ledger rows of a run id
 that no version references.
+
+A commit is idempotent per run id: a retried commit finds the snapshot that carries its run id
+and returns that version, and appends the ledger only if no ledger snapshot of the run exists.
+So a step that fails after the catalog commit can be retried without a second version or a
+second copy of the ledger.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from catalogs.exceptions import DatasetNotFound, VersionNotFound
+from catalogs.exceptions import CatalogError, DatasetNotFound, VersionNotFound
 from curation.ledger import LEDGER_SCHEMA, STAGE_ORDER
 from curation.schema import DOCUMENT_SCHEMA, conform
 
@@ -31,6 +36,10 @@ LEDGER_SUFFIX = "__ledger"
 SIDE_TABLE_SUFFIXES = (LEDGER_SUFFIX,)
 PROPERTY_PREFIX = "curate."
 _VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class InvalidVersionName(CatalogError, ValueError):
+    """A version name that cannot tag a new version (malformed or taken)."""
 
 
 @dataclass(frozen=True)
@@ -74,12 +83,37 @@ def qualified(name: str) -> str:
 
 
 def validate_version_name(name: str) -> str:
+    """`name` when it can tag a version; otherwise an error that says what would.
+
+    >>> validate_version_name("v7")
+    'v7'
+    >>> validate_version_name("bad name!")
+    Traceback (most recent call last):
+    ...
+    catalogs.versions.InvalidVersionName: version name 'bad name!' must start with a letter or digit and contain only letters, digits, '.', '_' or '-' (at most 64 characters), e.g. v7 or 2024-q3
+    """
     if not _VERSION_NAME.match(name):
-        raise ValueError(
+        raise InvalidVersionName(
             f"version name {name!r} must start with a letter or digit and contain only "
-            "letters, digits, '.', '_' or '-' (at most 64 characters)"
+            "letters, digits, '.', '_' or '-' (at most 64 characters), e.g. v7 or 2024-q3"
         )
     return name
+
+
+def check_new_version_name(catalog: Catalog, dataset: str, name: str) -> None:
+    """Refuse, before a run starts, a version name that is malformed or already taken."""
+    from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
+
+    validate_version_name(name)
+    try:
+        table = catalog.load_table(qualified(dataset))
+    except (NoSuchTableError, NoSuchNamespaceError):
+        return
+    if name in table.metadata.refs:
+        raise InvalidVersionName(
+            f"dataset {qualified(dataset)} already has a version named {name!r}: choose another "
+            "name, or leave --version out to get the next v<n>"
+        )
 
 
 def _ensure_table(catalog: Catalog, identifier: str, schema: pa.Schema) -> Table:
@@ -110,11 +144,18 @@ def commit_version(
     summary: dict[str, Any],
     version_name: str | None = None,
 ) -> VersionInfo:
-    """Append the ledger, then overwrite the dataset with `documents` and tag it, atomically."""
+    """Append the ledger, then overwrite the dataset with `documents` and tag it, atomically.
+
+    When a version of `run_id` exists already (a retry after the commit went through), that
+    version is returned and nothing is written.
+    """
     from pyiceberg.table.update.snapshot import ManageSnapshots
 
     table = _ensure_table(catalog, dataset, DOCUMENT_SCHEMA)
     ledger_table = _ensure_table(catalog, dataset + LEDGER_SUFFIX, LEDGER_SCHEMA)
+    committed = find_run_version(table, dataset, run_id)
+    if committed is not None:
+        return committed
     name = validate_version_name(version_name) if version_name else next_version_name(table)
     if name in table.metadata.refs:
         raise ValueError(f"dataset {qualified(dataset)} already has a version named {name!r}")
@@ -125,7 +166,7 @@ def commit_version(
         f"{PROPERTY_PREFIX}version": name,
         f"{PROPERTY_PREFIX}summary": json.dumps(summary, sort_keys=True, separators=(",", ":")),
     }
-    if ledger.num_rows:
+    if ledger.num_rows and not _has_run_snapshot(ledger_table, run_id):
         ledger_table.append(
             ledger.cast(LEDGER_SCHEMA),
             snapshot_properties={f"{PROPERTY_PREFIX}run_id": run_id},
@@ -135,6 +176,30 @@ def commit_version(
         snapshot_id = transaction.table_metadata.current_snapshot_id
         ManageSnapshots(transaction).create_tag(snapshot_id, name).commit()
     return get_version(catalog, dataset, name)
+
+
+def _has_run_snapshot(table: Table, run_id: str) -> bool:
+    key = f"{PROPERTY_PREFIX}run_id"
+    return any(
+        s.summary is not None and s.summary.additional_properties.get(key) == run_id
+        for s in table.metadata.snapshots
+    )
+
+
+def find_run_version(table: Table, dataset: str, run_id: str) -> VersionInfo | None:
+    """The tagged version whose snapshot was committed by `run_id`, if any."""
+    key = f"{PROPERTY_PREFIX}run_id"
+    for name, ref in table.metadata.refs.items():
+        if ref.snapshot_ref_type.value != "tag":
+            continue
+        snapshot = table.snapshot_by_id(ref.snapshot_id)
+        if (
+            snapshot
+            and snapshot.summary
+            and snapshot.summary.additional_properties.get(key) == run_id
+        ):
+            return _version_info(table, dataset, name, ref.snapshot_id)
+    return None
 
 
 def load_dataset_table(catalog: Catalog, dataset: str) -> Table:

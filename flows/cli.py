@@ -55,7 +55,10 @@ COMMAND_MODULES = ("ingest", "redact", "dedup", "license", "quality")
 
 
 def fail(error: Exception) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+    from rich.markup import escape
+
+    # One line however wide the terminal: the message names the problem and its fix.
+    stderr.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -149,6 +152,15 @@ def run_pipeline(
     from flows.spec import load_spec
 
     loaded = load_spec(spec)  # fail fast, before Prefect's server starts, on any spec error
+    wanted = version_name or loaded.output.version
+    if wanted:
+        from catalogs.registry import CatalogSettings, open_catalog
+        from catalogs.versions import check_new_version_name
+
+        settings = CatalogSettings.for_workspace(
+            workspace, uri=loaded.output.catalog_uri, warehouse=loaded.output.warehouse
+        )
+        check_new_version_name(open_catalog(settings), loaded.table_name, wanted)
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from flows import curate_flow
@@ -323,6 +335,13 @@ def catalog_export(
     reference: Annotated[str, typer.Argument(help="NAME or NAME@VERSION (default: newest).")],
     out: Annotated[Path, typer.Option("--out", help="Folder to write (must be empty).")],
     overwrite: Annotated[bool, typer.Option(help="Write into a non-empty folder.")] = False,
+    include_provenance: Annotated[
+        bool,
+        typer.Option(
+            "--include-provenance",
+            help="Keep source_uri and relative_path (left out by default: paths can name people).",
+        ),
+    ] = False,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -330,7 +349,11 @@ def catalog_export(
     from catalogs.export import export_version
 
     result = query_catalog(
-        workspace, lambda c, r: export_version(c, r, out, overwrite=overwrite), reference
+        workspace,
+        lambda c, r: export_version(
+            c, r, out, overwrite=overwrite, include_provenance=include_provenance
+        ),
+        reference,
     )
     if as_json:
         print_json(result)

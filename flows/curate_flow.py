@@ -117,7 +117,24 @@ def redact_task(batch_path: Path, spec: Any, run_id: str, paths: steps.RunPaths)
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def commit_task(final_paths: list[Path], **kwargs: Any) -> steps.RunSummary:
+    # Idempotent per run id: a retry returns the version its first try committed.
     return steps.commit_run(final_paths, **kwargs)
+
+
+@task(cache_policy=NO_CACHE)
+def finish_task(summary: steps.RunSummary, **kwargs: Any) -> None:
+    warning = steps.finish_run(summary, **kwargs)
+    if warning:
+        get_run_logger().warning(warning)
+
+
+@task(cache_policy=NO_CACHE)
+def ensure_index_task(catalog_settings: Any, spec: Any, index_root: Path) -> None:
+    if steps.ensure_signature_index(catalog_settings, spec, index_root):
+        get_run_logger().warning(
+            "the dedup signature index did not hold the newest version: rebuilt it from the "
+            "committed documents"
+        )
 
 
 @flow(name="curate", log_prints=False, validate_parameters=False)
@@ -198,6 +215,8 @@ def _stages(
         filtered = map_batches(filter_task, ingested, spec, run_id, paths)
     with timed(timings, "dedup"):
         index = index_root if previous is not None else None
+        if index is not None:
+            ensure_index_task(settings, spec, index_root)
         deduped, signatures = dedup_task(filtered, spec, run_id, paths, batch_size, index)
     with timed(timings, "pii"):
         final = map_batches(redact_task, deduped, spec, run_id, paths)
@@ -210,10 +229,15 @@ def _stages(
             catalog_settings=settings,
             code_version=code_version(),
             version_name=version_name or spec.output.version,
-            signatures_path=signatures,
-            index_root=index_root,
             started=started,
             previous_snapshot_id=previous_snapshot_id,
+        )
+        finish_task(
+            summary,
+            paths=paths,
+            index_root=index_root,
+            signatures_path=signatures,
+            incremental=previous_snapshot_id is not None,
         )
     summary.stage_seconds = timings
     summary.wall_seconds = time.monotonic() - started

@@ -352,6 +352,8 @@ class RunSummary:
     reconciliation: dict[str, Any]
     wall_seconds: float
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # doc ids of the previous version that this version no longer carries (incremental runs)
+    replaced: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -378,8 +380,6 @@ def commit_run(
     catalog_settings: Any,
     code_version: str,
     version_name: str | None,
-    signatures_path: Path | None,
-    index_root: Path,
     started: float,
     previous_snapshot_id: int | None = None,
 ) -> RunSummary:
@@ -436,17 +436,6 @@ def commit_run(
         },
         version_name=version_name,
     )
-    _update_signature_index(
-        index_root,
-        signatures_path,
-        version.name,
-        incremental=previous_snapshot_id is not None,
-        replaced=replaced,
-    )
-    (paths.root / "summary.json").write_text(json.dumps(summary, indent=2))
-    # Staged batches hold unredacted text: once the version is committed they must not linger.
-    shutil.rmtree(paths.documents, ignore_errors=True)
-    shutil.rmtree(paths.ledger, ignore_errors=True)
     return RunSummary(
         run_id=run_id,
         dataset=version.dataset,
@@ -454,7 +443,68 @@ def commit_run(
         location=version.location,
         reconciliation=summary,
         wall_seconds=time.monotonic() - started,
+        replaced=replaced,
     )
+
+
+def finish_run(
+    summary: RunSummary,
+    *,
+    paths: RunPaths,
+    index_root: Path,
+    signatures_path: Path | None,
+    incremental: bool,
+) -> str | None:
+    """After the commit: update the signature index, write summary.json, remove staging.
+
+    Runs outside the retried commit. The index is derived data: when its update fails, the
+    index is removed (and a warning returned) so that the next incremental run rebuilds it from
+    the committed version instead of trusting a half-written one.
+    """
+    warning = None
+    try:
+        _update_signature_index(
+            index_root,
+            signatures_path,
+            summary.version or "",
+            incremental=incremental,
+            replaced=summary.replaced,
+        )
+    except Exception as error:  # noqa: BLE001 - any failure leaves the index untrustworthy
+        shutil.rmtree(index_root, ignore_errors=True)
+        warning = (
+            f"the dedup signature index could not be updated ({type(error).__name__}); it was "
+            "removed and the next incremental run rebuilds it from the committed version"
+        )
+    (paths.root / "summary.json").write_text(json.dumps(summary.reconciliation, indent=2))
+    # Staged batches hold unredacted text: once the version is committed they must not linger.
+    shutil.rmtree(paths.documents, ignore_errors=True)
+    shutil.rmtree(paths.ledger, ignore_errors=True)
+    return warning
+
+
+def ensure_signature_index(catalog_settings: Any, spec: Any, index_root: Path) -> bool:
+    """Rebuild the index from the newest committed version when it does not hold that version.
+
+    The rebuilt signatures come from the committed (redacted) text, so documents whose PII was
+    redacted sketch slightly differently from their originals. Returns True when it rebuilt.
+    """
+    from catalogs.registry import open_catalog
+    from catalogs.versions import get_version, load_dataset_table
+    from curation.dedup.index import SignatureIndex
+    from curation.dedup.stage import deduplicate
+
+    catalog = open_catalog(catalog_settings)
+    newest = get_version(catalog, spec.table_name)
+    version = newest.name
+    if version in SignatureIndex.open(index_root).versions():
+        return False
+    committed = load_dataset_table(catalog, spec.table_name).scan(snapshot_id=newest.snapshot_id)
+    outcome = deduplicate(committed.to_arrow(), spec.dedup)
+    shutil.rmtree(index_root, ignore_errors=True)
+    if outcome.signatures is not None and outcome.signatures.num_rows:
+        SignatureIndex.open(index_root).add(outcome.signatures, version=version)
+    return True
 
 
 def _update_signature_index(

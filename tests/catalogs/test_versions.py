@@ -111,3 +111,49 @@ def test_polars_reads_the_version(catalog):
 def test_parse_reference():
     assert parse_reference("curated.x@v3") == ("curated.x", "v3")
     assert parse_reference("x") == ("x", None)
+
+
+def test_a_retried_commit_returns_its_version_without_a_second_ledger_append(catalog):
+    first = commit(catalog, ["a", "b"], "run-1")
+    retried = commit(catalog, ["a", "b"], "run-1")
+    later = commit(catalog, ["a"], "run-2")
+
+    assert retried == first
+    assert later.name == "v2"
+    assert read_ledger(catalog, "curated.docs", "run-1").num_rows == 2
+    assert [
+        v for v in ("v1", "v2", "v3") if v in catalog.load_table("curated.docs").metadata.refs
+    ] == [
+        "v1",
+        "v2",
+    ]
+
+
+def test_a_retry_with_a_named_version_finds_it_instead_of_failing(catalog):
+    first = commit(catalog, ["a"], "run-1", version_name="v7")
+    retried = commit(catalog, ["a"], "run-1", version_name="v7")
+
+    assert retried.name == first.name == "v7"
+    with pytest.raises(ValueError, match="already has a version named 'v7'"):
+        commit(catalog, ["a"], "run-2", version_name="v7")
+
+
+def test_a_ledger_appended_before_a_failed_data_commit_is_not_appended_again(catalog, monkeypatch):
+    from pyiceberg.table import Transaction
+
+    original = Transaction.overwrite
+    calls = {"n": 0}
+
+    def fail_once(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("warehouse write failed")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Transaction, "overwrite", fail_once)
+    with pytest.raises(OSError):
+        commit(catalog, ["a", "b"], "run-1")
+    version = commit(catalog, ["a", "b"], "run-1")
+
+    assert version.name == "v1"
+    assert read_ledger(catalog, "curated.docs", "run-1").num_rows == 2

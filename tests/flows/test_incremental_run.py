@@ -57,3 +57,32 @@ def test_incremental_run_carries_unchanged_and_dedups_new_against_the_set(tmp_pa
     assert v2.height == v1.height - 1
     new_sha = v2.filter(pl.col("relative_path") == changed)["content_sha256"][0]
     assert new_sha != v1.filter(pl.col("relative_path") == changed)["content_sha256"][0]
+
+
+def test_incremental_run_rebuilds_a_missing_signature_index(tmp_path):
+    import shutil
+
+    corpus = generate_demo_corpus(tmp_path / "demo")
+    workspace = tmp_path / "workspace"
+    first = run_cli_json(["run", str(corpus.spec_path)], workspace=workspace)
+    catalog = open_catalog(CatalogSettings.for_workspace(Workspace(workspace)))
+    v1 = pl.from_arrow(read_version(catalog, first["dataset"], first["version"]))
+    copied = v1.filter(
+        (pl.col("source_id") == "engineering") & pl.col("relative_path").str.ends_with(".md")
+    ).sort("relative_path")["relative_path"][0]
+    root = corpus.root / "corpus" / "engineering"
+    (root / "copies").mkdir()
+    (root / "copies" / "copy.md").write_bytes((root / copied).read_bytes())
+    indexes = workspace / "indexes"
+    assert any(indexes.rglob("signatures.parquet"))
+    shutil.rmtree(indexes)
+
+    second = run_cli_json(["run", str(corpus.spec_path), "--incremental"], workspace=workspace)
+    ledger = pl.from_arrow(read_ledger(catalog, second["dataset"], second["run_id"]))
+    copy_row = ledger.filter(
+        pl.col("source_uri").str.ends_with("copies/copy.md") & (pl.col("stage") == "dedup")
+    )
+
+    assert second["reconciled"] is True
+    assert copy_row["reason"].to_list()[0].startswith("dedup.")
+    assert any(indexes.rglob("signatures.parquet"))

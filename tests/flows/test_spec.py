@@ -74,3 +74,20 @@ def test_init_writes_a_spec_that_loads(tmp_path):
     spec = load_spec(target)
     assert spec.sources[0].id == "handbook"
     assert "#" in target.read_text()
+
+
+def test_a_bad_version_name_fails_in_one_line_before_any_document_is_read(tmp_path):
+    from tests_support import run_cli
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("hello")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: tiny\nsources:\n  - {id: docs, path: docs, license: CC0-1.0}\n", encoding="utf-8"
+    )
+    result = run_cli(["run", str(spec), "--version", "bad name!"], workspace=tmp_path / "ws")
+
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "version name 'bad name!'" in lines[0] and "e.g. v7" in lines[0]
+    assert not (tmp_path / "ws" / "runs").exists() or not any((tmp_path / "ws" / "runs").iterdir())
