@@ -34,7 +34,7 @@ ROWS_PER_FILE = 50_000
 PROVENANCE_IDENTIFIERS = ("source_uri", "relative_path")
 PROVENANCE_REASON = (
     "they locate each document at its source (file share paths, object keys), which can name "
-    "people (`jane_doe_cv.txt`); they stay in the catalog for audit, lineage and erasure"
+    "people (a CV saved under its owner's name); they stay in the catalog for audit, lineage and erasure"
 )
 
 

@@ -78,12 +78,13 @@ def render_attribution(table: pa.Table, *, title: str = "Attributions") -> str:
         count = group.height
         lines += [f"## {_escape(license_)} ({count} document{'s' if count != 1 else ''})", ""]
         for row in group.iter_rows(named=True):
-            name = row["title"] or row["path"] or row["source_uri"]
+            # A version's attribution carries no source URI or path (they stay in the catalog).
+            name = row["title"] or row["path"] or row["source_uri"] or "untitled document"
             credit = row["copyright"] or row["author"]
             parts = (
                 [_escape(name)]
                 + ([_escape(credit)] if credit else [])
-                + [_escape(row["source_uri"])]
+                + ([_escape(row["source_uri"])] if row["source_uri"] else [])
             )
             lines.append("- " + " — ".join(parts))
         lines.append("")

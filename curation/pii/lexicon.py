@@ -183,7 +183,7 @@ NEXT_WORD_RE = re.compile(r"[ \t]+([^\W\d_]+)\.?(?![\w@])|[ \t]+\d{1,4}(?![\d.,:
 
 def _ends_place_or_firm(text: str, at: int, reject: frozenset[str]) -> bool:
     """The word after `at` makes the words before it a street, place or firm name: an
-    organisation or street word ("PLC", "Street") or a house number ("Zuidhove 188")."""
+    organisation or street word ("PLC", "Street") or a house number ("Kastanjehof 27")."""
     after = NEXT_WORD_RE.match(text, at)
     if after is None:
         return False
@@ -214,13 +214,19 @@ def lexicon_recognizer(
     *,
     single_score: float = 0.6,
     full_score: float = 0.75,
+    cue_re: re.Pattern[str] | None = None,
 ):
     """Presidio recognizer: a known given name in Title case, with the surname that follows.
 
-    "Heather" alone scores `single_score`; "Heather Dunton" or "Heather L. Dunton" scores
+    "Marlene" alone scores `single_score`; "Marlene Okafor" or "Marlene J. Okafor" scores
     `full_score`. A lower-case pair counts only when both words are in the lists ("patricia
     desrosiers" needs a surname list). Common English words ("Will", "May", "Grant" at a
     sentence start) and organisation/place words never count.
+
+    With `cue_re` (strict mode, for languages that capitalize nouns or whose text the English
+    model does not read) a capital is no evidence: a given name counts only before a known
+    surname ("Annegret Vollmer") or right after a cue that `cue_re` finds at the end of the
+    text before it ("Liebe Annegret", "Hallo Tobias"); lower-case lines are not read.
     """
     from presidio_analyzer import LocalRecognizer, RecognizerResult
 
@@ -233,6 +239,8 @@ def lexicon_recognizer(
             pass
 
         def analyze(self, text, entities, nlp_artifacts=None):
+            if cue_re is not None:
+                return self._strict(text)
             results = []
             for match in TITLE_RE.finditer(text):
                 lower = POSSESSIVE_RE.sub("", match.group().casefold())
@@ -246,7 +254,7 @@ def lexicon_recognizer(
                 after = NEXT_TITLE_RE.match(text, end)
                 if after and is_surname_token(after.group(1)):
                     if _ends_place_or_firm(text, after.end(1), reject):
-                        continue  # "Isaac Lodge Street", "Peter Zuidhove 188"
+                        continue  # "Oscar Mill Street", "Peter Kastanjehof 27"
                     end, score = after.end(1), full_score
                 results.append(RecognizerResult(E.PERSON, match.start(), end, score))
             lower_lines = [
@@ -295,6 +303,26 @@ def lexicon_recognizer(
                         results.append(
                             RecognizerResult(E.PERSON, match.start(), after.end(1), single_score)
                         )
+            return results
+
+        def _strict(self, text):
+            results = []
+            for match in TITLE_RE.finditer(text):
+                lower = POSSESSIVE_RE.sub("", match.group().casefold())
+                if lower not in first or lower in common or lower in reject:
+                    continue
+                after = NEXT_TITLE_RE.match(text, match.end())
+                surname = after.group(1).casefold() if after else ""
+                if surname in last and is_surname_token(surname):
+                    if _ends_place_or_firm(text, after.end(1), reject):
+                        continue
+                    results.append(
+                        RecognizerResult(E.PERSON, match.start(), after.end(1), full_score)
+                    )
+                elif cue_re.search(text, max(0, match.start() - 30), match.start()):
+                    results.append(
+                        RecognizerResult(E.PERSON, match.start(), match.end(), single_score)
+                    )
             return results
 
     return LexiconNameRecognizer(supported_entities=[E.PERSON], name="LexiconName")

@@ -7,8 +7,8 @@ Its PERSON spans are cleaned of the small model's known false positives (numbers
 addresses, common words); two-word names it calls ORG or GPE are taken back when they hold no
 organisation or place word. Finally every name token found anywhere in a document (by NER, in a
 From/To header, a signature, an e-mail address's local part, a list of names or a deny list) is
-searched for in the whole document, so "Heather" alone in a signature is redacted once
-"Dunton , Heather" was seen in a header.
+searched for in the whole document, so "Marlene" alone in a signature is redacted once
+"Okafor , Marlene" was seen in a header.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ research economic economics analytics score unlimited health healthcare
 """
 )
 # Last words that end street, place and organisation names: a NER "PERSON" ending in one of
-# them ("Lahtinen Road", "Davis Orchestra") is not a person.
+# them ("Virtanen Road", "Palmer Orchestra") is not a person.
 SUFFIX_WORDS = _words(
     """
 street streets st road rd avenue ave boulevard blvd lane ln drive way place court square trail
@@ -93,7 +93,7 @@ def looks_like_full_name(value: str, common: frozenset[str]) -> bool:
     --------
     >>> looks_like_full_name("Thelma Mitchell", frozenset())
     True
-    >>> looks_like_full_name("Willemine ten Pas", frozenset())
+    >>> looks_like_full_name("Geertje ten Brink", frozenset())
     True
     >>> looks_like_full_name("Fernandez Inc.", frozenset())
     False

@@ -3,7 +3,7 @@
 Every detector of the stage is a Presidio recognizer (`PatternRecognizer` or `LocalRecognizer`),
 so they can be registered in any `AnalyzerEngine`. The stock ones are reused where they are
 right (credit cards with Luhn, IBAN with its checksum, IP, US SSN, UK NINO, DE Steuer-ID); ours
-cover what Presidio lacks or misses: lenient e-mail addresses (Enron's `k..allen@enron.com`,
+cover what Presidio lacks or misses: lenient e-mail addresses (Enron-style `t..renwick@enron.com`,
 X.400 addresses), international phone numbers found by a cheap candidate pattern and confirmed
 by `phonenumbers` in several regions, FR INSEE numbers with their key, dates of birth only next
 to a birth context word, URLs with personal paths, street addresses, and names in e-mail
@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from curation.pii import entities as E
+from curation.pii import languages as L
 
 # Regex flags Presidio would otherwise default to (IGNORECASE breaks Title-case name patterns).
 FLAGS = re.MULTILINE
@@ -31,29 +32,59 @@ NAME_TOKEN = (
 )
 INITIAL = r"[A-Z]\.?"
 
-HEADER_FIELD_RE = re.compile(
-    r"^[ \t>]*(?:X[ \t]?-[ \t]?)?(?:From|To|Cc|Bcc|Reply-To|Sender|Sent[ \t]by|Von|An|Kopie)"
-    r"[ \t]*:[ \t]*(?P<value>[^\n]*)$",
-    re.MULTILINE | re.IGNORECASE,
-)
-SIGNATURE_RE = re.compile(
-    r"^[ \t>]*(?:thanks(?: again)?|thank you|thx|regards|best regards|kind regards|warm regards|"
-    r"best wishes|best|cheers|sincerely|yours(?: truly| sincerely)?|respectfully|take care|"
-    r"mit freundlichen grüßen|viele grüße|cordialement|bien à vous)[ \t]*[,!.]?[ \t]*\r?\n"
-    r"(?:[ \t>]*\r?\n)?[ \t>]*(?P<name>" + NAME_TOKEN + r"(?:[ \t]+(?:" + INITIAL + r"|"
-    r"" + NAME_TOKEN + r")){0,3})[ \t]*,?[ \t]*$",
-    re.MULTILINE | re.IGNORECASE,
-)
-TITLE_NAME_RE = re.compile(
-    r"\b(?i:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Herr|Frau|Mme|Mlle|Sir|Dame)\.?[ \t]+(?P<name>"
-    + NAME_TOKEN
-    + r"(?:[ \t]+(?:"
-    + INITIAL
-    + r"[ \t]+)?"
-    + NAME_TOKEN
-    + r")?)"
-)
-# A first name, a middle initial and a last name: "Ella H. Snider", "Mijail C Adomo".
+
+@functools.cache
+def header_field_re(fields: tuple[str, ...]) -> re.Pattern[str]:
+    """Header lines (`From:`, `Von:`, `À :`) of the given field names; group `value`."""
+    names = "|".join(sorted(fields, key=len, reverse=True))
+    return re.compile(
+        r"^[ \t>]*(?:X[ \t]?-[ \t]?)?(?:" + names + r")[ \t]*:[ \t]*(?P<value>[^\n]*)$",
+        re.MULTILINE | re.IGNORECASE,
+    )
+
+
+@functools.cache
+def signature_re(closings: tuple[str, ...]) -> re.Pattern[str]:
+    """A closing line ("Best regards,", "Mit freundlichen Grüßen") and the name line after it."""
+    return re.compile(
+        r"^[ \t>]*(?:" + "|".join(closings) + r")[ \t]*[,!.]?[ \t]*\r?\n"
+        r"(?:[ \t>]*\r?\n)?[ \t>]*(?P<name>" + NAME_TOKEN + r"(?:[ \t]+(?:" + INITIAL + r"|"
+        r"" + NAME_TOKEN + r")){0,3})[ \t]*,?[ \t]*$",
+        re.MULTILINE | re.IGNORECASE,
+    )
+
+
+@functools.cache
+def title_name_re(titles: tuple[str, ...], salutations: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """A title ("Dr", "Herr", "sig.ra", "Sehr geehrter Herr") and the name after it.
+
+    With `salutations`, two titles may follow each other ("Frau Dr. Vollmer") and a salutation
+    may precede them; a salutation alone is no cue (German "Liebe Kolleginnen").
+    """
+    title = r"(?i:" + "|".join(titles) + r")\.?"
+    if salutations:
+        lead = (
+            r"(?:(?i:" + "|".join(salutations) + r")[ \t]+)?" + title + r"(?:[ \t]+" + title + r")?"
+        )
+    else:
+        lead = title
+    return re.compile(
+        r"\b"
+        + lead
+        + r"[ \t]+(?P<name>"
+        + NAME_TOKEN
+        + r"(?:[ \t]+(?:"
+        + INITIAL
+        + r"[ \t]+)?"
+        + NAME_TOKEN
+        + r")?)"
+    )
+
+
+HEADER_FIELD_RE = header_field_re(L.BASE_HEADER_FIELDS)
+SIGNATURE_RE = signature_re(L.closings(L.ENGLISH))
+TITLE_NAME_RE = title_name_re(L.titles(L.ENGLISH))
+# A first name, a middle initial and a last name: "Norma J. Whitcombe", "Ottokar B Lindqvist".
 MIDDLE_INITIAL_RE = re.compile(
     r"(?<![\w@./])(?P<name>" + NAME_TOKEN + r"[ \t]+[A-Z]\.?[ \t]+" + NAME_TOKEN + r")(?![\w@])"
 )
@@ -68,15 +99,15 @@ PERSON_CUE_RE = re.compile(
     r"[ \t]+(?P<name>" + NAME_TOKEN + r"(?:[ \t]+(?:" + INITIAL + r"|" + NAME_TOKEN + r")){0,2})"
     r"(?![\w@])"
 )
-# A name followed by what only people do ("Mehrudin shouted", "Sofie lives on"); verbs that
+# A name followed by what only people do ("Radomir shouted", "Greta lives near"); verbs that
 # companies do too ("Enron said", "agreed", "confirmed") are left out.
 PERSON_VERB_RE = re.compile(
     r"(?<![\w@./])(?P<name>" + NAME_TOKEN + r"(?:[ \t]+" + NAME_TOKEN + r")?)[ \t]+"
     r"(?:shouted|whispered|smiled|laughed|cried|lives|lived|married|was born|is a very|"
     r"had given|works as|worked as|thinks|thought|wants|wanted|knows|knew)\b"
 )
-# Speaker labels of transcripts, chats and scripts: "Vsevolod: "Who are you?"", "Éva: What a
-# wife. Nicole: Remember me" at a line start or after a sentence, followed by a quote or a capital.
+# Speaker labels of transcripts, chats and scripts: "Radomir: "Who is there?"", "Éva: Not now.
+# Nicole: Why not?" at a line start or after a sentence, followed by a quote or a capital.
 SPEAKER_RE = re.compile(
     r"(?:^|(?<=[.!?\"”][ \t]))[ \t>]*(?P<name>" + NAME_TOKEN + r")[ \t]*:[ \t]*(?=[\"“'A-ZÀ-Þ])",
     re.MULTILINE,
@@ -226,23 +257,31 @@ ADDRESS_PATTERNS = (
     r"place|chemin|allée|impasse|quai|route)[ \t]+(?:(?:de|du|des|la|le|l['’]|d['’])[ \t]*)*[A-Z][\w'’-]+"
     r"(?:[ \t]+[A-Z][\w'’-]+){0,3}(?:,?[ \t]+\d{5}[ \t]+[A-Z][\w-]+)?",
     r"\bP\.?[ \t]?O\.?[ \t]+Box[ \t]+\d+\b",
-    # Street word after the name, then the number: "Piroska u. 97.", "Erzsébet tér 19.",
-    # "Villacher Strasse 89", "Filadelfeos Str. 12", "ul. Grochowa 80", "Pod Floriánem 1677"
+    # Street word after the name, then the number: "Kertész u. 14.", "Bartók tér 3.",
+    # "Grazer Strasse 41", "Filadelfeos Str. 12", "ul. Lipowa 7", "Pod Hradem 212"
     r"\b(?:\d{1,6}[ \t]+)?(?:[A-ZÀ-ÞŁŚŻŹĆŃ][\w'’.-]{0,40}[ \t]+){1,4}(?:u\.|utca|út|útja|tér|krt\.|körút|rkp\.|"
     r"Str\.|Strasse|Straße|Gasse|Weg|Platz|Allee|Laan|Straat|Plein|Kade|ulica|ulice|náměstí|"
     r"nám\.|trg|cesta|Vej|Gade|Gatan|Vägen)[ \t]+\d{1,5}[a-zA-Z]?\b\.?",
     r"\b(?:ul\.|al\.|pl\.|os\.)[ \t]+(?:[A-ZÀ-ÞŁŚŻŹĆŃ][\w'’.-]{0,40}[ \t]+){1,3}\d{1,5}[a-zA-Z]?\b",
-    # Street name with a joined street word: "Hersnapvej 75", "Kiannonkatu 98", "Brixtonlaan 380"
+    # ES/IT/PT street word first: "Calle Mayor 5", "Paseo de la Castellana 100", "Via Roma 10",
+    # "Corso Vittorio Emanuele II 45", "Rua das Flores 9", "C/ Mayor, 5"
+    r"\b(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Pza\.|Camino|Ronda|Travesía|Carrer|Via|Viale|"
+    r"Piazza|P\.zza|Piazzale|Corso|Largo|Vicolo|Lungomare|Rua|Praça|Travessa)[ \t]*"
+    r"(?:(?:de|del|de la|de los|de las|della|delle|dei|degli|di|da|do|dos|das)[ \t]+)?"
+    r"(?:[A-ZÀ-Þ][\w'’.-]{0,40}[ \t]+){0,3}[A-ZÀ-Þ][\w'’.-]{0,40},?[ \t]+"
+    r"(?:(?:n\.|nº|n°|núm\.|no\.)[ \t]*)?\d{1,5}[a-zA-Z]?\b"
+    r"(?:,?[ \t]+\d{5}[ \t]+[A-ZÀ-Þ][\w'’-]+)?",
+    # Street name with a joined street word: "Hersnapvej 75", "Koivukatu 12", "Eikenlaan 41"
     r"\b[A-ZÀ-ÞÆØÅ][\wäöüåæøéß-]{0,30}(?:vej|vägen|gatan|gata|katu|kuja|tie|laan|straat|weg|plein|"
     r"gracht|kade|gasse|veien|vegen|gade|stræde|gränd|torget|utca)[ \t]+\d{1,5}[a-z]?\b",
-    # International: "3369 24 Clarke Avenue", "541 Avenida Pedro Ulisses 888 Apt. 120"
+    # International: "2210 17 Marsh Avenue", "541 Avenida Pedro Ulisses 888 Apt. 120"
     r"\b\d{1,6}[ \t]+(?:\d{1,5}[ \t]+)?(?:(?:ul\.|út|rue|via|rua|avda\.)[ \t]+)?"
     r"(?:[A-ZÀ-ÞΑ-Ω][\w'’.-]{0,40}[ \t]+){1,4}\d{1,5}[A-Za-z]?\b\.?"
     r"(?:,?[ \t]+(?:Apt|Apartment|Suite|Ste|Unit)\.?[ \t]*#?\d+)?",
     r"\b(?:Apt|Apartment|Suite|Unit)\.?[ \t]*#?\d{1,5}\b(?:[ \t]+Box[ \t]+\d+)?",
     r"\b(?:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]+Box[ \t]+\d{3,5}\b|\b[AFD]PO[ \t]+A[AEP][ \t]+\d{5}\b",
 )
-# Word(s) + house number ("Kiannonkatu 98", "Rua Igreja 25"): too close to "Windows 10" to stand
+# Word(s) + house number ("Koivukatu 12", "Rua das Flores 9"): too close to "Windows 10" to stand
 # alone, so only after an address word. Word lengths in these patterns are bounded ({0,40}): an
 # unbounded run before a fixed suffix rescans long hyphenated ids or base64 quadratically.
 ADDRESS_CONTEXT_PATTERNS = (r"\b(?:[A-ZÀ-Þ][\w'’.-]{1,40}[ \t]+){1,3}\d{1,5}[a-z]?\b",)
@@ -298,31 +337,6 @@ def email_recognizer():
             _pattern("spaced_email", SPACED_EMAIL_RE, 0.85),
             _pattern("notes_mailbox", NOTES_MAILBOX_RE, 0.85),
         ],
-        global_regex_flags=FLAGS,
-    )
-
-
-def fr_nir_recognizer():
-    """French INSEE / NIR (numéro de sécurité sociale), 13 digits + 2-digit key."""
-    from presidio_analyzer import PatternRecognizer
-
-    class FrNirRecognizer(PatternRecognizer):
-        def validate_result(self, pattern_text: str) -> bool:
-            compact = re.sub(r"[ .]", "", pattern_text).upper()
-            body = compact[:13].replace("2A", "19").replace("2B", "18")
-            if not body.isdigit():
-                return False
-            return 97 - int(body) % 97 == int(compact[13:])
-
-    regex = (
-        r"\b[12][ .]?\d{2}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{2}|2[ABab])[ .]?\d{3}"
-        r"[ .]?\d{3}[ .]?\d{2}\b"
-    )
-    return FrNirRecognizer(
-        supported_entity=E.FR_NIR,
-        name="FrNirRecognizer",
-        patterns=[_pattern("insee", regex, 0.4)],
-        context=["insee", "nir", "sécurité sociale", "securite sociale", "social security"],
         global_regex_flags=FLAGS,
     )
 
@@ -439,10 +453,32 @@ def _phone_score(candidate: str, text: str, match, regions, phonenumbers) -> flo
     return 0.0
 
 
+def has_known_name(value: str, names: frozenset[str] | None, common_words) -> bool:
+    """True without a name list; with one, when a word of `value` is a listed name that is not
+    a common word. Where every noun is capitalized (German) capitals prove nothing, so a header
+    or signature value must hold a known name ("An: Buchhaltung" does not)."""
+    if names is None:
+        return True
+    for word in re.findall(r"[^\W\d_][\w'’-]*", value):
+        lower = word.casefold()
+        if lower in names and lower not in common_words:
+            return True
+    return False
+
+
 def header_name_recognizer(
-    common_words: frozenset[str], reject_words: frozenset[str] = frozenset()
+    common_words: frozenset[str],
+    reject_words: frozenset[str] = frozenset(),
+    *,
+    field_re: re.Pattern[str] | None = None,
+    names: frozenset[str] | None = None,
 ):
-    """Names in From/To/Cc (and X-From/X-To) header lines, including `Last , First M.` forms."""
+    """Names in From/To/Cc (and X-From/X-To) header lines, including `Last , First M.` forms.
+
+    `field_re` gives the header fields (localized clients write "Von:", "À :"); with `names`,
+    a run counts only when it holds a known name (see `has_known_name`).
+    """
+    fields = HEADER_FIELD_RE if field_re is None else field_re
     from presidio_analyzer import LocalRecognizer, RecognizerResult
 
     # Not names: <addresses>, anything with an @, Lotus Notes paths ("/ HOU / ECT@ECT"),
@@ -457,7 +493,7 @@ def header_name_recognizer(
 
         def analyze(self, text, entities, nlp_artifacts=None):
             results = []
-            for header in HEADER_FIELD_RE.finditer(text):
+            for header in fields.finditer(text):
                 value = header.group("value")
                 offset = header.start("value")
                 masked = mask_re.sub(lambda m: " " * len(m.group()), value)
@@ -465,6 +501,8 @@ def header_name_recognizer(
                     # "The New York Times", "Benefits Service Center": senders, not people.
                     words = re.split(r"[\s,]+", run.group().lower())
                     if any(w.rstrip(".") in reject_words for w in words):
+                        continue
+                    if not has_known_name(run.group(), names, common_words):
                         continue
                     span = _trim_common(run.group(), common_words)
                     if span is None:
@@ -498,11 +536,14 @@ def group_name_recognizer(
     score: float,
     common_words,
     reject_words: frozenset[str] = frozenset(),
+    *,
+    names: frozenset[str] | None = None,
 ):
     """Names captured by group `name` of `pattern` (signatures, titles, cues).
 
     Common words are trimmed from the ends; a capture holding any of `reject_words`
-    (organisation and place words) is not a person.
+    (organisation and place words) is not a person; with `names`, a capture must hold a known
+    name (see `has_known_name`).
     """
     from presidio_analyzer import LocalRecognizer, RecognizerResult
 
@@ -517,6 +558,8 @@ def group_name_recognizer(
                 if reject_words and any(
                     t.lower().rstrip(".") in reject_words for t in value.split()
                 ):
+                    continue
+                if not has_known_name(value, names, common_words):
                     continue
                 span = _trim_common(value, common_words)
                 if span is None:
@@ -561,7 +604,9 @@ def custom_pattern_recognizer(spec, index: int):
     )
 
 
-STOCK_ENTITIES = (E.CREDIT_CARD, E.IBAN_CODE, E.IP_ADDRESS, E.US_SSN, E.UK_NINO, E.DE_TAX_ID)
+# National ids (US SSN, UK NINO, DE Steuer-ID, ...) come from `curation.pii.national_ids`,
+# which also reads them with separators; Presidio's IBAN stays for lower-case IBANs.
+STOCK_ENTITIES = (E.CREDIT_CARD, E.IBAN_CODE, E.IP_ADDRESS)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -626,18 +671,10 @@ def iban_recognizer():
 @functools.cache
 def stock_recognizers() -> dict[str, object]:
     """Presidio's own recognizers for the checksummed or fixed-format types."""
-    from presidio_analyzer.predefined_recognizers import (
-        DeTaxIdRecognizer,
-        IpRecognizer,
-        UkNinoRecognizer,
-        UsSsnRecognizer,
-    )
+    from presidio_analyzer.predefined_recognizers import IpRecognizer
 
     return {
         E.CREDIT_CARD: credit_card_recognizer(),
         E.IBAN_CODE: iban_recognizer(),
         E.IP_ADDRESS: IpRecognizer(),
-        E.US_SSN: UsSsnRecognizer(),
-        E.UK_NINO: UkNinoRecognizer(),
-        E.DE_TAX_ID: DeTaxIdRecognizer(supported_language="en"),
     }

@@ -1,8 +1,9 @@
 """The PII stage: redact the `text` column, fill `pii_counts`, decide modified/dropped rows.
 
 Pure functions over Arrow tables; the integrator's runner applies the decision and writes the
-ledger. Details carry counts per entity type (and the density and threshold of dropped rows),
-never a value. With `cfg.processes > 1` the batch is split across a process pool whose workers
+ledger. Details carry counts per entity type (and the density and threshold of dropped rows) and
+how names were looked for (language, NER model, method), never a value. Each row's `lang` picks
+its rules and NER model (see `curation.pii.languages`). With `cfg.processes > 1` the batch is split across a process pool whose workers
 each build the engine once (spawned, so no model state is shared through fork). The pool lives
 as long as the process and serves every batch of the run: spawning workers and loading spaCy
 per batch would cost more than the split saves.
@@ -24,6 +25,8 @@ from curation.config import fingerprint
 from curation.ledger import details_json
 from curation.pii.config import PiiConfig
 from curation.pii.engine import get_redactor
+from curation.pii.metadata import merge_counts, redact_metadata
+from curation.pii.operators import load_key
 from curation.pii.reasons import PiiReason
 from curation.schema import COUNTS_TYPE
 from curation.stage import StageDecision
@@ -37,11 +40,14 @@ def redact_texts(
     cfg: PiiConfig,
     *,
     ner_mask: Sequence[bool] | np.ndarray | None = None,
+    langs: Sequence[str | None] | None = None,
 ) -> tuple[list[str], list[dict[str, int]]]:
     """Redact `texts` with `cfg`'s policy; return the new texts and counts per entity type.
 
-    `ner_mask` (optional, one bool per text) limits name recognition to texts in a language the
-    spaCy model knows; patterns run on all texts.
+    `langs` (optional, one ISO 639-1 code or None per text) picks each text's rules and NER
+    model; without it every text is read as unknown language (English rules and NER).
+    `ner_mask` (optional, one bool per text) switches NER off for some texts; patterns run on
+    all texts. `redact_texts_with_methods` also says per text how names were looked for.
 
     Examples
     --------
@@ -49,44 +55,75 @@ def redact_texts(
     >>> texts, counts
     (['Mail <EMAIL_ADDRESS>'], [{'EMAIL_ADDRESS': 1}])
     """
-    redacted, counts, _ = _redact(list(texts), cfg, ner_mask)
+    redacted, counts, _, _ = _redact(list(texts), cfg, ner_mask, langs)
     return redacted, counts
+
+
+def redact_texts_with_methods(
+    texts: Sequence[str],
+    cfg: PiiConfig,
+    *,
+    langs: Sequence[str | None] | None = None,
+) -> tuple[list[str], list[dict[str, int]], list[dict]]:
+    """`redact_texts` plus, per text, its language, NER model (or None) and method.
+
+    Examples
+    --------
+    >>> _, _, methods = redact_texts_with_methods(["Hallo"], PiiConfig(ner=False), langs=["de"])
+    >>> methods[0]["lang"], methods[0]["ner"], methods[0]["method"]
+    ('de', None, 'patterns+cues+lexicon')
+    """
+    redacted, counts, _, methods = _redact(list(texts), cfg, None, langs)
+    return redacted, counts, methods
 
 
 def redact_documents(table: pa.Table, cfg: PiiConfig) -> tuple[pa.Table, StageDecision]:
     """Redact a document batch (DOCUMENT_SCHEMA or any table with `text`).
 
-    Returns the same rows, in order, with `text` redacted and `pii_counts` filled, and the
-    decision: rows whose text changed are modified (`pii.redacted`, details = counts per type),
+    Returns the same rows, in order, with `text` redacted, `title`, `author`, `metadata_json`
+    and `attribution` passed through the policy (`curation.pii.metadata`), `pii_counts` filled
+    (text and metadata together), and the decision: rows whose text or metadata changed are
+    modified (`pii.redacted`, details = counts per type),
     rows whose drop-action entities exceed `cfg.max_density` per 1,000 characters are dropped
-    (`pii.density_exceeded`). Name recognition runs on rows whose `lang` is null or in
-    `cfg.languages`.
+    (`pii.density_exceeded`). Each row's `lang` picks its NER model (`cfg.ner_model_for`: none
+    for languages without a model, English for null); every row, kept ones too, gets details
+    with its language, NER model and method.
     """
     column = table.column("text")
     raw = column.to_pylist()
     texts = [t or "" for t in raw]
-    ner_mask = None
-    if "lang" in table.column_names:
-        langs = table.column("lang").to_pylist()
-        ner_mask = np.array([lang is None or lang in cfg.languages for lang in langs], bool)
-    redacted, counts, densities = _redact(texts, cfg, ner_mask)
+    langs = table.column("lang").to_pylist() if "lang" in table.column_names else None
+    redacted, counts, densities, methods = _redact(texts, cfg, None, langs)
 
+    def redact_values(values: list[str], rows: list[int]):
+        row_langs = None if langs is None else [langs[r] for r in rows]
+        return redact_texts(values, cfg, langs=row_langs)
+
+    metadata = redact_metadata(table, cfg, redact_values, load_key(cfg))
+    table = metadata.table
+    counts = merge_counts(counts, metadata.counts)
     n = table.num_rows
     density = np.asarray(densities, float)
     has_drop_entities = density > 0
     drop = has_drop_entities & (density > cfg.max_density)
     changed = np.array([new != old for new, old in zip(redacted, texts, strict=True)], bool)
+    changed |= np.asarray(metadata.changed, bool)
     reasons: list[str | None] = [None] * n
     details: list[str | None] = [None] * n
-    for i in np.flatnonzero(changed | drop):
+    for i in range(n):
         if drop[i]:
             reasons[i] = PiiReason.DENSITY_EXCEEDED.value
             details[i] = details_json(
-                counts=counts[i], density=round(float(density[i]), 3), threshold=cfg.max_density
+                counts=counts[i],
+                density=round(float(density[i]), 3),
+                threshold=cfg.max_density,
+                **methods[i],
             )
-        else:
+        elif changed[i]:
             reasons[i] = PiiReason.REDACTED.value
-            details[i] = details_json(counts=counts[i])
+            details[i] = details_json(counts=counts[i], **methods[i])
+        else:
+            details[i] = details_json(counts=counts[i], **methods[i])
     decision = StageDecision.from_masks(
         n, drop=drop, modified=changed, reason=reasons, details=details
     )
@@ -110,29 +147,36 @@ def counts_array(counts: Sequence[dict[str, int]]) -> pa.Array:
 
 
 def _redact(
-    texts: list[str], cfg: PiiConfig, ner_mask
-) -> tuple[list[str], list[dict], list[float]]:
+    texts: list[str], cfg: PiiConfig, ner_mask, langs: Sequence[str | None] | None
+) -> tuple[list[str], list[dict], list[float], list[dict]]:
+    """Redacted texts, counts, drop densities and methods, in one process or across the pool."""
     processes = min(cfg.processes, max(1, len(texts) // MIN_TEXTS_PER_PROCESS))
+    langs = [None] * len(texts) if langs is None else list(langs)
     if processes <= 1:
-        return get_redactor(cfg).redact(texts, ner_mask)
+        return tuple(get_redactor(cfg).redact_batch(texts, ner_mask, langs))
     mask = np.ones(len(texts), bool) if ner_mask is None else np.asarray(ner_mask, bool)
     # Interleaved chunks of ~batch_size keep workers evenly loaded when long texts cluster.
     size = max(1, min(cfg.batch_size * 4, -(-len(texts) // processes)))
     bounds = [(lo, min(lo + size, len(texts))) for lo in range(0, len(texts), size)]
     try:
-        parts = _run_chunks(_pool(cfg), cfg, texts, mask, bounds)
+        parts = _run_chunks(_pool(cfg), cfg, texts, mask, langs, bounds)
     except concurrent.futures.process.BrokenProcessPool:
         # a worker died (killed, out of memory): drop the broken pool and try once more
         shutdown_pools()
-        parts = _run_chunks(_pool(cfg), cfg, texts, mask, bounds)
+        parts = _run_chunks(_pool(cfg), cfg, texts, mask, langs, bounds)
     redacted = [t for part in parts for t in part[0]]
     counts = [c for part in parts for c in part[1]]
     densities = [d for part in parts for d in part[2]]
-    return redacted, counts, densities
+    methods = [m for part in parts for m in part[3]]
+    return redacted, counts, densities, methods
 
 
-def _run_chunks(pool, cfg: PiiConfig, texts: list[str], mask: np.ndarray, bounds) -> list:
-    futures = [pool.submit(_work, cfg, texts[lo:hi], mask[lo:hi]) for lo, hi in bounds]
+def _run_chunks(
+    pool, cfg: PiiConfig, texts: list[str], mask: np.ndarray, langs: list, bounds
+) -> list:
+    futures = [
+        pool.submit(_work, cfg, texts[lo:hi], mask[lo:hi], langs[lo:hi]) for lo, hi in bounds
+    ]
     return [f.result() for f in futures]
 
 
@@ -176,5 +220,5 @@ def _init_worker(cfg: PiiConfig) -> None:
     get_redactor(cfg)
 
 
-def _work(cfg: PiiConfig, texts: list[str], mask: np.ndarray):
-    return get_redactor(cfg).redact(texts, mask)
+def _work(cfg: PiiConfig, texts: list[str], mask: np.ndarray, langs: list):
+    return tuple(get_redactor(cfg).redact_batch(texts, mask, langs))

@@ -1,4 +1,8 @@
-"""`curate redact`: try a PII policy on one file, outside a full run (no Prefect)."""
+"""`curate redact`: try a PII policy on one file, outside a full run (no Prefect).
+
+Texts without a `lang` field get one from fastText lid.176 (`filters.langid`, one batch call per
+file), so each is read by its language's rules and NER model as in a full run.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,28 @@ def load_pii_config(spec: Path | None):
     return build_config(PiiConfig, data.get("pii"), "pii")
 
 
+# Below this lid.176 probability a text's language counts as unknown (read with English rules,
+# as before languages were known): one-line snippets ("Mail jane@x.com") get low, arbitrary
+# labels.
+MIN_LANG_SCORE = 0.5
+
+
+def identify_languages(texts):
+    """Language code per text from fastText lid.176, None when unsure or without the model."""
+    from curation.exceptions import WorkspaceError
+    from filters.langid import identify_languages as lid
+
+    try:
+        langs, scores = lid(list(texts))
+    except WorkspaceError as error:
+        typer.echo(f"warning: {error}; reading texts as of unknown language", err=True)
+        return [None] * len(texts)
+    return [
+        lang if lang is not None and score >= MIN_LANG_SCORE else None
+        for lang, score in zip(langs.to_pylist(), scores.to_pylist(), strict=True)
+    ]
+
+
 def redact(
     input_path: Annotated[
         Path, typer.Argument(metavar="INPUT", help="JSONL, Parquet or text file.")
@@ -61,7 +87,14 @@ def redact(
         from curation.pii.files import redact_file
 
         cfg = load_pii_config(spec)
-        summary = redact_file(input_path, out, cfg, text_field=text_field, id_field=id_field)
+        summary = redact_file(
+            input_path,
+            out,
+            cfg,
+            text_field=text_field,
+            id_field=id_field,
+            identify=identify_languages,
+        )
     except CurationError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
@@ -77,8 +110,12 @@ def redact(
 
 def _describe(summary) -> str:
     counts = ", ".join(f"{k}={v}" for k, v in summary.counts.items()) or "no PII found"
+    langs = ", ".join(f"{k}={v}" for k, v in summary.languages.items())
     target = summary.output or "stdout"
-    return f"redacted {summary.rows} row(s), {summary.modified} modified -> {target} ({counts})"
+    return (
+        f"redacted {summary.rows} row(s), {summary.modified} modified -> {target} ({counts}; "
+        f"languages: {langs or 'none'})"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -207,3 +207,73 @@ def test_no_pii_value_in_logs_ledger_or_summary(demo):
 
     assert demo["stderr"], "the run logged nothing to check"
     assert [value for value in seeded if value in records] == []
+
+
+def _leaks(values: list[str], seeded: tuple[str, ...]) -> list[str]:
+    blob = "\n".join(values)
+    digits = re.sub(r"\D", "", blob)
+    found = [v for v in seeded if v in blob]
+    # Phone numbers and IBANs also with their separators removed.
+    found += [
+        v for v in seeded if len(re.sub(r"\D", "", v)) >= 9 and re.sub(r"\D", "", v) in digits
+    ]
+    return sorted(set(found))
+
+
+def _credited(frame: pl.DataFrame) -> set[str]:
+    """Names that a license requiring attribution keeps in `attribution` (and ATTRIBUTION.md)."""
+    credited = set()
+    for value in frame["attribution"].drop_nulls().to_list():
+        facts = json.loads(value)
+        if facts.get("requires_attribution"):
+            credited.update(v for v in (facts.get("author"), facts.get("copyright")) if v)
+        else:
+            assert facts.get("author") is None and "source_uri" not in facts
+    return credited
+
+
+def _seeded(demo, frame: pl.DataFrame) -> tuple[str, ...]:
+    truth = demo["truth"]
+    credited = "\n".join(_credited(frame))
+    names = tuple(n for n in truth.seeded_names if n not in credited)
+    return (*names, *truth.seeded_emails, *truth.seeded_phones, *truth.seeded_ibans)
+
+
+def test_no_seeded_pii_in_any_string_column(demo):
+    frame = kept_frame(demo)
+    provenance = {"source_uri", "relative_path"}
+    columns = [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String and name not in provenance
+    ]
+    seeded = _seeded(demo, frame)
+
+    assert {"text", "title", "author", "metadata_json", "attribution"} <= set(columns)
+    assert len(seeded) >= 20
+    assert frame["author"].drop_nulls().to_list() == []
+    for name in columns:
+        assert _leaks(frame[name].drop_nulls().to_list(), seeded) == [], name
+
+
+def test_export_leaves_out_provenance_and_holds_no_seeded_pii(demo, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "export"
+    run_cli_json(
+        ["catalog", "export", demo["summary"]["dataset"], "--out", str(out)],
+        workspace=demo["workspace"],
+    )
+    exported = pq.read_table(out / "data")
+    texts = []
+    for name in exported.column_names:
+        if exported.schema.field(name).type in (pa.string(), pa.large_string()):
+            texts += [v for v in exported.column(name).to_pylist() if v]
+    texts += [p.read_text() for p in out.iterdir() if p.is_file()]
+    card = (out / "README.md").read_text()
+
+    assert "source_uri" not in exported.column_names
+    assert "relative_path" not in exported.column_names
+    assert "Left out: `source_uri`, `relative_path`" in card
+    assert _leaks(texts, _seeded(demo, kept_frame(demo))) == []

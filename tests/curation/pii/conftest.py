@@ -10,8 +10,8 @@ enforce_offline()
 
 # Seeded PII values: tests assert each is gone from redacted text, logs, details and counts.
 SEEDED = {
-    "PERSON": ["Heather Dunton", "Phillip Allen", "Maria Gonzalez"],
-    "EMAIL_ADDRESS": ["heather.dunton@enron.com", "k..allen@enron.com"],
+    "PERSON": ["Marlene Okafor", "Tobias Renwick", "Maria Gonzalez"],
+    "EMAIL_ADDRESS": ["marlene.okafor@enron.com", "t..renwick@enron.com"],
     "PHONE_NUMBER": ["(713) 853-7041", "+44 20 7946 0958", "+49 30 901820"],
     "IBAN_CODE": ["DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432"],
     "CREDIT_CARD": ["4111 1111 1111 1111"],
@@ -22,23 +22,23 @@ SEEDED = {
     "FR_NIR": ["2 84 05 2A 123 456 32"],
     "DATE_OF_BIRTH": ["12/03/1975"],
     "STREET_ADDRESS": ["1400 Smith Street"],
-    "PERSONAL_URL": ["https://intranet.example.com/~hdunton/cv.html"],
+    "PERSONAL_URL": ["https://intranet.example.com/~mokafor/cv.html"],
 }
 
-SEEDED_TEXT = """From : heather.dunton@enron.com
-To : k..allen@enron.com
-X - From : Dunton , Heather
-X - To : Allen , Phillip K.
-Subject : RE : West Position
+SEEDED_TEXT = """From : marlene.okafor@enron.com
+To : t..renwick@enron.com
+X - From : Okafor , Marlene
+X - To : Renwick , Tobias K.
+Subject : RE : Q3 Freight Plan
 
-Phillip, please call me at (713) 853-7041, or in London on +44 20 7946 0958, Berlin +49 30 901820.
+Tobias, please call me at (713) 853-7041, or in London on +44 20 7946 0958, Berlin +49 30 901820.
 Refund to IBAN DE89 3704 0044 0532 0130 00 or GB82WEST12345698765432, card 4111 1111 1111 1111.
 The VPN logged 192.168.10.4. Her SSN is 536-90-4399, NINO AB123456C, Steuer-ID 86095742719,
 numéro INSEE 2 84 05 2A 123 456 32. She was born on 12/03/1975 and lives at 1400 Smith Street.
-CV: https://intranet.example.com/~hdunton/cv.html. Maria Gonzalez from Enron agreed.
+CV: https://intranet.example.com/~mokafor/cv.html. Maria Gonzalez from Enron agreed.
 
 Thanks ,
-Heather
+Marlene
 """
 
 

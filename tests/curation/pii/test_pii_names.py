@@ -42,11 +42,11 @@ def test_lexicon_off_and_missing_folder(tmp_path):
 def test_firm_names_and_address_tails_are_not_people():
     texts = [
         "Aristo spent a year at Jones, Mitchell and Williams as an assistant.",
-        "The Clark, Romero and Hall Orchestra was founded in 1973.",
+        "Last spring the Foster, Medina and Reyes Orchestra toured Ohio.",
     ]
     redacted, _ = redact_texts(texts, PiiConfig())
     assert "Jones, Mitchell and Williams" in redacted[0]
-    assert "Clark, Romero and Hall Orchestra" in redacted[1]
+    assert "Foster, Medina and Reyes Orchestra" in redacted[1]
 
 
 def test_names_in_strong_cues_are_found():
@@ -82,7 +82,7 @@ def test_auto_lexicon_holds_census_and_international_names():
 
 def test_address_locality_is_part_of_the_address_not_a_person():
     texts = [
-        "Her offices are located at 6076 Piroska u. 97. Porto Alegre , RS  Brazil 95828",
+        "Her offices are located at 3310 Kertész u. 14. Curitiba , PR  Brazil 80010",
         "Ship it to 2210 Bond Street  Suite 413  Warwick  United States",
         "We met at 1400 Smith Street. Dear Heather, thanks for coming.",
     ]

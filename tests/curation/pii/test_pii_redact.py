@@ -23,10 +23,10 @@ def test_every_seeded_value_is_removed_and_counted(seeded, seeded_text, seeded_v
         assert counts.get(entity, 0) >= 1, entity
     assert f"<{'IBAN_CODE'}>" in result
     # Names seen in headers are found again alone in the body and the signature.
-    for token in ("Heather", "Dunton", "Phillip", "Allen"):
+    for token in ("Marlene", "Okafor", "Tobias", "Renwick"):
         assert token not in result
     # Public words around them survive.
-    assert "West Position" in result and "Enron" in result and "Thanks" in result
+    assert "Q3 Freight Plan" in result and "Enron" in result and "Thanks" in result
 
 
 @pytest.mark.parametrize(
@@ -47,17 +47,17 @@ def test_every_seeded_value_is_removed_and_counted(seeded, seeded_text, seeded_v
         ("Visa 4131034282458809939 was charged", "CREDIT_CARD"),
         ("JCB 213176828496175 on file", "CREDIT_CARD"),
         ("iban gb82west12345698765432 please", "IBAN_CODE"),
-        ("Email : Chuck . Paul@A - Closer - Look.com", "EMAIL_ADDRESS"),
+        ("Mail : Dana . Whitfield@Blue - River - Works.com", "EMAIL_ADDRESS"),
         ("Tushar Dhruv@ENRON\n04/16/2001 09:13 AM", "EMAIL_ADDRESS"),
         ("They're not answering at 78 651 450", "PHONE_NUMBER"),
         ("416 60 039 office", "PHONE_NUMBER"),
         ("+46 (0)179 459 33 is the desk", "PHONE_NUMBER"),
         ("we need to add Thelma Mitchell as guardian", "PERSON"),
-        ("Directed By: Ella H. Snider", "PERSON"),
-        ("Sometimes people call me Csanád", "PERSON"),
+        ("Produced with: Norma J. Whitcombe", "PERSON"),
+        ("My friends call me Ottokár", "PERSON"),
         ("Name: hyuuma t. maida", "PERSON"),
-        ("Sofie lives on a boat", "PERSON"),
-        ("I'd like to join accounts with ms. Quinzia", "PERSON"),
+        ("Greta lives near the harbour", "PERSON"),
+        ("Please merge the ledger with mrs. Ludovica", "PERSON"),
         ("PSC 3294, Box 9168", "STREET_ADDRESS"),
         ("lives at 79063 63 Rue de Kairouan", "STREET_ADDRESS"),
     ],
@@ -201,7 +201,7 @@ def test_names_deep_in_a_long_line_are_found():
 
 
 def test_organisations_are_not_taken_for_people():
-    text = "The Jones Orchestra played for Berkshire Hathaway Group in Southern Tunisia."
+    text = "The Marsh Orchestra played for Holloway Capital Group in Northern Chile."
 
     (_,), (counts,) = redact_texts([text], PiiConfig())
 
