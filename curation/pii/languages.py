@@ -263,6 +263,16 @@ def every(table: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
 
 
 @functools.cache
+def month_words() -> tuple[str, ...]:
+    """Month names and abbreviations of every known language, longest first (for regexes).
+
+    >>> month_words()[:2], "mai" in month_words()
+    (('septiembre', 'diciembre'), True)
+    """
+    words = {w for lang in KNOWN for w in MONTHS[lang].split()}
+    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+
+
 def calendar_words(profile: str = "all") -> frozenset[str]:
     """Month and weekday names (and abbreviations), casefolded, of a profile or of all
     languages."""

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from curation.ingest.records import metadata_json
 from curation.pii.config import PiiConfig
 from curation.pii.operators import Span, apply_spans
 
@@ -303,6 +304,8 @@ def _dumps(value) -> str | None:
         return None
     if isinstance(value, _Raw):
         return value.text
+    if isinstance(value, dict):
+        return metadata_json(value)  # the same stable JSON ingest writes; None when empty
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 

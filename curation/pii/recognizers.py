@@ -211,12 +211,8 @@ PHONE_CONTEXT_AFTER = re.compile(
 PHONE_SHAPE_RE = re.compile(r"\d{3}[.-]\d{4}|^\(\d+\)|\d{2}([ .-])\d{2}\1\d{2}\1\d{2}")
 DATE_LIKE_RE = re.compile(r"\d{1,4}([/.-])\d{1,2}\1\d{1,4}|\d{4}-\d{2}-\d{2}.*")
 
-MONTHS = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|Januar|Februar|März|Juni|Juli|"
-    r"Oktober|Dezember|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
-    r"novembre|décembre)"
-)
+# Month names of every language the stage knows (one list, in `languages`), any case.
+MONTHS = r"(?i:" + "|".join(map(re.escape, L.month_words())) + r")"
 DATE_PATTERNS = (
     r"\b\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}\b",
     r"\b(?:19|20)\d{2}-\d{2}-\d{2}\b",

@@ -52,10 +52,10 @@ def identify_languages(texts):
     except WorkspaceError as error:
         typer.echo(f"warning: {error}; reading texts as of unknown language", err=True)
         return [None] * len(texts)
-    return [
-        lang if lang is not None and score >= MIN_LANG_SCORE else None
-        for lang, score in zip(langs.to_pylist(), scores.to_pylist(), strict=True)
-    ]
+    import pyarrow.compute as pc
+
+    sure = pc.fill_null(pc.greater_equal(scores, MIN_LANG_SCORE), False)
+    return pc.if_else(sure, langs, None).to_pylist()
 
 
 def redact(

@@ -16,7 +16,8 @@ from tests_support import run_cli_json
 pytestmark = pytest.mark.slow
 
 
-def test_incremental_run_carries_unchanged_and_dedups_new_against_the_set(tmp_path):
+def first_run(tmp_path):
+    """A committed demo version: (corpus, workspace, summary, catalog, v1, engineering .md paths)."""
     corpus = generate_demo_corpus(tmp_path / "demo")
     workspace = tmp_path / "workspace"
     first = run_cli_json(["run", str(corpus.spec_path)], workspace=workspace)
@@ -25,7 +26,12 @@ def test_incremental_run_carries_unchanged_and_dedups_new_against_the_set(tmp_pa
     engineering = v1.filter(
         (pl.col("source_id") == "engineering") & pl.col("relative_path").str.ends_with(".md")
     ).sort("relative_path")
-    changed, deleted, copied = engineering["relative_path"][:3].to_list()
+    return corpus, workspace, first, catalog, v1, engineering["relative_path"].to_list()
+
+
+def test_incremental_run_carries_unchanged_and_dedups_new_against_the_set(tmp_path):
+    corpus, workspace, first, catalog, v1, markdown = first_run(tmp_path)
+    changed, deleted, copied = markdown[:3]
     root = corpus.root / "corpus" / "engineering"
     (root / changed).write_text(
         (root / changed).read_text() + "\n\nAddendum: the on-call rotation now hands over on "
@@ -62,14 +68,8 @@ def test_incremental_run_carries_unchanged_and_dedups_new_against_the_set(tmp_pa
 def test_incremental_run_rebuilds_a_missing_signature_index(tmp_path):
     import shutil
 
-    corpus = generate_demo_corpus(tmp_path / "demo")
-    workspace = tmp_path / "workspace"
-    first = run_cli_json(["run", str(corpus.spec_path)], workspace=workspace)
-    catalog = open_catalog(CatalogSettings.for_workspace(Workspace(workspace)))
-    v1 = pl.from_arrow(read_version(catalog, first["dataset"], first["version"]))
-    copied = v1.filter(
-        (pl.col("source_id") == "engineering") & pl.col("relative_path").str.ends_with(".md")
-    ).sort("relative_path")["relative_path"][0]
+    corpus, workspace, _, catalog, _, markdown = first_run(tmp_path)
+    copied = markdown[0]
     root = corpus.root / "corpus" / "engineering"
     (root / "copies").mkdir()
     (root / "copies" / "copy.md").write_bytes((root / copied).read_bytes())
