@@ -143,6 +143,7 @@ def commit_version(
     code_version: str,
     summary: dict[str, Any],
     version_name: str | None = None,
+    properties: dict[str, str] | None = None,
 ) -> VersionInfo:
     """Append the ledger, then overwrite the dataset with `documents` and tag it, atomically.
 
@@ -160,6 +161,7 @@ def commit_version(
     if name in table.metadata.refs:
         raise ValueError(f"dataset {qualified(dataset)} already has a version named {name!r}")
     properties = {
+        **{f"{PROPERTY_PREFIX}{k}": v for k, v in (properties or {}).items()},
         f"{PROPERTY_PREFIX}run_id": run_id,
         f"{PROPERTY_PREFIX}spec_fingerprint": spec_fingerprint,
         f"{PROPERTY_PREFIX}code_version": code_version,
@@ -240,6 +242,14 @@ def get_version(catalog: Catalog, dataset: str, name: str | None = None) -> Vers
             f"dataset {qualified(dataset)} has no version {name!r} (versions: {known})"
         )
     return _version_info(table, dataset, name, ref.snapshot_id)
+
+
+def snapshot_property(catalog: Catalog, dataset: str, snapshot_id: int, key: str) -> str | None:
+    """A `curate.<key>` property of a version's snapshot (None when that version lacks it)."""
+    snapshot = load_dataset_table(catalog, dataset).snapshot_by_id(snapshot_id)
+    if snapshot is None or snapshot.summary is None:
+        return None
+    return snapshot.summary.additional_properties.get(f"{PROPERTY_PREFIX}{key}")
 
 
 def read_version(catalog: Catalog, dataset: str, name: str | None = None) -> pa.Table:

@@ -204,6 +204,13 @@ def _stages(
     previous_snapshot_id, previous = (
         steps.current_version_keys(settings, spec.table_name) if incremental else (None, None)
     )
+    if previous_snapshot_id is not None:
+        refused = steps.carry_refused(settings, spec, previous_snapshot_id)
+        if refused:
+            get_run_logger().warning(
+                "%s: every document goes through the stages again (a full run)", refused
+            )
+            previous_snapshot_id, previous = None, None
 
     with timed(timings, "ingest"):
         ingested: list[Path] = []

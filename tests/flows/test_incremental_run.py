@@ -86,3 +86,20 @@ def test_incremental_run_rebuilds_a_missing_signature_index(tmp_path):
     assert second["reconciled"] is True
     assert copy_row["reason"].to_list()[0].startswith("dedup.")
     assert any(indexes.rglob("signatures.parquet"))
+
+
+def test_a_changed_pii_policy_makes_the_incremental_run_a_full_one(tmp_path):
+    import yaml
+
+    corpus, workspace, first, catalog, v1, _ = first_run(tmp_path)
+    spec = yaml.safe_load(corpus.spec_path.read_text())
+    spec["pii"] = {**(spec.get("pii") or {}), "metadata": "redact"}
+    corpus.spec_path.write_text(yaml.safe_dump(spec))
+
+    second = run_cli_json(["run", str(corpus.spec_path), "--incremental"], workspace=workspace)
+
+    assert second["reconciled"] is True
+    assert "incremental" not in second["by_stage"]
+    assert second["by_stage"]["pii"]["kept"] + second["by_stage"]["pii"].get("modified", 0) >= (
+        v1.height
+    )
