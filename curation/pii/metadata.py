@@ -21,7 +21,9 @@ rows (so the engine can use each row's language) and returns the new strings and
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ import pyarrow as pa
 
 from curation.ingest.records import metadata_json
 from curation.pii.config import PiiConfig
+from curation.pii.lexicon import load_lexicon
 from curation.pii.operators import Span, apply_spans
 
 PERSON = "PERSON"
@@ -101,6 +104,11 @@ def person_value(value: str, cfg: PiiConfig, key: bytes | None) -> str | None:
     return apply_spans(value, [Span(0, len(value), PERSON, 1.0, 100)], cfg, key)
 
 
+def _person_in_text(value: str, cfg: PiiConfig, key: bytes | None) -> str:
+    """A name inside free text gets the text's PERSON action (tag, pseudonym, mask)."""
+    return apply_spans(value, [Span(0, len(value), PERSON, 1.0, 100)], cfg, key)
+
+
 def redact_metadata(
     table: pa.Table, cfg: PiiConfig, redact: Redact, key: bytes | None
 ) -> MetadataResult:
@@ -155,7 +163,14 @@ def redact_metadata(
                 changed[i] |= _attribution(i, value, cfg, key, batch, counts)
         columns["attribution"] = facts
 
-    batch.run(redact, counts, changed)
+    joined = None
+    if PERSON in cfg.entities:
+        first, last = load_lexicon(cfg.name_lexicon)
+        if first and last:
+            joined = functools.partial(
+                joined_names, first=first, last=last, replace=lambda v: _person_in_text(v, cfg, key)
+            )
+    batch.run(redact, counts, changed, joined)
     for name in ("metadata_json", "attribution"):
         if name in columns:
             columns[name] = [_dumps(v) for v in columns[name]]
@@ -178,10 +193,23 @@ class _FreeText:
         self.rows.append(row)
         self.setters.append(setter)
 
-    def run(self, redact: Redact, counts: list[Counter], changed: list[bool]) -> None:
+    def run(
+        self,
+        redact: Redact,
+        counts: list[Counter],
+        changed: list[bool],
+        joined: Callable[[str], tuple[str, int]] | None = None,
+    ) -> None:
         if not self.texts:
             return
-        new_texts, new_counts = redact(self.texts, self.rows)
+        texts = self.texts
+        if joined is not None:  # names inside file names and ids first ("jane_doe_cv.docx")
+            results = [joined(t) for t in texts]
+            texts = [t for t, _ in results]
+            for row, (_, found) in zip(self.rows, results, strict=True):
+                if found:
+                    counts[row][PERSON] += found
+        new_texts, new_counts = redact(texts, self.rows)
         for old, new, found, row, setter in zip(
             self.texts, new_texts, new_counts, self.rows, self.setters, strict=True
         ):
@@ -307,6 +335,40 @@ def _dumps(value) -> str | None:
     if isinstance(value, dict):
         return metadata_json(value)  # the same stable JSON ingest writes; None when empty
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+# Letter runs joined by `_`, `.` or `-` without spaces: file names, ids, mailbox names.
+_JOINED_RE = re.compile(r"[^\W\d_]+(?:[_.\-][^\W\d_]+)+")
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+
+
+def joined_names(
+    value: str, *, first: frozenset[str], last: frozenset[str], replace: Callable[[str], str | None]
+) -> tuple[str, int]:
+    """`value` with given name + surname pairs inside joined tokens replaced; and how many.
+
+    Word-exported titles and metadata carry file names ("Microsoft Word - jane_doe_cv.docx")
+    whose lower-case, underscore-joined names no text detector reads as a person.
+
+    >>> joined_names("Microsoft Word - jane_doe_cv.docx", first=frozenset({"jane"}),
+    ...              last=frozenset({"doe"}), replace=lambda v: "<PERSON>")
+    ('Microsoft Word - <PERSON>_cv.docx', 1)
+    >>> joined_names("budget_q3.xlsx", first=frozenset({"jane"}), last=frozenset({"doe"}),
+    ...              replace=lambda v: "<PERSON>")
+    ('budget_q3.xlsx', 0)
+    """
+    spans: list[tuple[int, int]] = []
+    for run in _JOINED_RE.finditer(value):
+        if value[run.end() : run.end() + 1] == "@" or value[run.start() - 1 : run.start()] == "@":
+            continue  # an e-mail address: its own detector tags it whole
+        words = list(_LETTERS_RE.finditer(value, run.start(), run.end()))
+        for a, b in zip(words, words[1:], strict=False):
+            is_name = a.group().casefold() in first and b.group().casefold() in last
+            if is_name and (not spans or a.start() >= spans[-1][1]):
+                spans.append((a.start(), b.end()))
+    for start, end in reversed(spans):
+        value = value[:start] + (replace(value[start:end]) or "") + value[end:]
+    return value, len(spans)
 
 
 def merge_counts(a: Sequence[dict[str, int]], b: Sequence[dict[str, int]]) -> list[dict[str, int]]:

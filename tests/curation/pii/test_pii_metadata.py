@@ -120,3 +120,19 @@ def test_unknown_metadata_policy_names_the_key():
 
     with pytest.raises(SpecError, match="pii.metadata"):
         build_config(PiiConfig, {"metadata": "keep"}, "pii")
+
+
+def test_names_joined_into_file_names_are_redacted_in_metadata():
+    meta = {"file": "Lebenslauf_Klaus_Zimmermann.pdf", "note": "budget_q3_final.xlsx"}
+    table, _ = redact_documents(
+        _table(title=["Microsoft Word - jane_doe_cv.docx"], metadata_json=[json.dumps(meta)]),
+        PiiConfig(),
+    )
+    row = table.to_pylist()[0]
+
+    assert row["title"] == "Microsoft Word - <PERSON>_cv.docx"
+    assert json.loads(row["metadata_json"]) == {
+        "file": "Lebenslauf_<PERSON>.pdf",
+        "note": "budget_q3_final.xlsx",
+    }
+    assert _counts(table)[0]["PERSON"] == 2
