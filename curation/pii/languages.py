@@ -60,7 +60,50 @@ SALUTATIONS: dict[str, tuple[str, ...]] = {
     "it": ("Gentil(?:e|issim[oa])", "Egregi[oa]", "Car[oa]", "Buongiorno"),
     "nl": ("Geachte", "Beste", "Lieve", "Hallo"),
 }
-# Closings that put the signature name on the next line(s).
+# Academic and professional titles stacked between a title and the name ("Frau Prof. Dr.
+# Müller", "Geachte mr. drs. Jansen", "Gentile avv. dott. Bellandi"), case-insensitive; the
+# hyphenated forms first so "Dr.-Ing." wins over "Dr".
+ACADEMIC_TITLES = (
+    "Dr\\.-Ing",
+    "Dipl\\.-Ing",
+    "Prof",
+    "Dr",
+    "Mag",
+    "Ing",
+    "Avv",
+    "dott",
+    "drs",
+    "ir",
+    "mr",
+)
+# Name particles: lower-case or capitalized words that belong to a surname ("van der Meer",
+# "von Weizsäcker", "Núñez de Arce", "della Rovere"), and the elided ones written against it
+# ("d'Alembert", "l'Hermite"). "le", "la", "der" and "zu" also start a French role ("Monsieur le
+# Maire") or a German phrase ("Herr der Ringe", "Frau Vollmer zu Hause"), so they open a
+# surname only capitalized; after another particle any case counts ("de la Fuente").
+NAME_PARTICLES = (
+    "van",
+    "von",
+    "zu",
+    "de",
+    "den",
+    "der",
+    "ter",
+    "ten",
+    "del",
+    "della",
+    "di",
+    "da",
+    "dos",
+    "das",
+    "le",
+    "la",
+    "du",
+)
+LEADING_ONLY_CAPITALIZED = ("le", "la", "der", "zu")
+ELIDED_PARTICLES = ("d", "l")
+# Closings that put the signature name on the next line(s), or after a comma on their own line
+# ("Danke, Jürgen").
 CLOSINGS: dict[str, tuple[str, ...]] = {
     "en": (
         "thanks(?: again)?",
@@ -90,6 +133,8 @@ CLOSINGS: dict[str, tuple[str, ...]] = {
         "gruß",
         "grüße",
         "hochachtungsvoll",
+        "vielen dank",
+        "danke",
     ),
     "fr": (
         "cordialement",
@@ -99,6 +144,7 @@ CLOSINGS: dict[str, tuple[str, ...]] = {
         "salutations distinguées",
         "bonne journée",
         "amicalement",
+        "merci",
     ),
     "es": (
         "atentamente",
@@ -108,6 +154,7 @@ CLOSINGS: dict[str, tuple[str, ...]] = {
         "saludos",
         "cordialmente",
         "muchas gracias",
+        "gracias",
     ),
     "it": (
         "un saluto",
@@ -117,6 +164,7 @@ CLOSINGS: dict[str, tuple[str, ...]] = {
         "cordialmente",
         "grazie mille",
         "buona giornata",
+        "grazie",
     ),
     "nl": (
         "met vriendelijke groet(?:en)?",
@@ -125,6 +173,9 @@ CLOSINGS: dict[str, tuple[str, ...]] = {
         "groeten",
         "groet",
         "met hartelijke groet(?:en)?",
+        "bedankt",
+        "dank je(?: wel)?",
+        "dank u(?: wel)?",
     ),
 }
 # E-mail header field names of localized clients ("Von:", "À :", "Para:", "Aan:").
@@ -184,6 +235,33 @@ PRONOUNS = _words(
     usted ustedes nosotros nuestra nuestro vuestro lei voi noi vostro nostro jullie uw wij onze
     u"""
 )
+# Words that make a signature or header "name" a department or team, not a person ("Customer
+# Success", "Accounts Payable", "Service Client", "Abteilung Vertrieb").
+DEPARTMENT_WORDS = _words(
+    """team teams support service services success payable receivable sales marketing finance
+    accounting hr it helpdesk desk office department abteilung buchhaltung vertrieb
+    kundenservice kundendienst ufficio servizio afdeling klantenservice servicio atención
+    atencion equipo équipe equipe administration administración administracion verwaltung
+    amministrazione administratie contabilidad comptabilité contabilità einkauf achats compras
+    acquisti inkoop ventas ventes vendite verkoop secretariat sekretariat secretaría
+    segreteria secretariaat"""
+)
+
+
+def is_department_word(token: str) -> bool:
+    """True when `token` (any case, trailing punctuation ignored) names a department or team.
+
+    "HR." and "It." keep their dot: "Hr." is the German abbreviation of "Herr".
+
+    Examples
+    --------
+    >>> is_department_word("Team,"), is_department_word("IT"), is_department_word("Hr.")
+    (True, True, False)
+    """
+    word = token.strip(",;:!?()[]\"'").casefold()
+    if word.endswith(".") and len(word) > 3:
+        word = word[:-1]
+    return word in DEPARTMENT_WORDS
 
 
 def profile_of(lang: str | None) -> str:

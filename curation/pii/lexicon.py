@@ -30,6 +30,7 @@ from pathlib import Path
 
 from curation.pii import entities as E
 from curation.pii.exceptions import PiiError
+from curation.pii.languages import LEADING_ONLY_CAPITALIZED, NAME_PARTICLES, is_department_word
 from curation.pii.recognizers import INITIAL, NAME_TOKEN
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,16 @@ def _read(folder: Path, files: tuple[str, ...]) -> frozenset[str]:
 
 TITLE_RE = re.compile(r"(?<![\w@./'’-])" + NAME_TOKEN + r"(?![\w@])")
 NEXT_TITLE_RE = re.compile(r"[ \t]+(?:" + INITIAL + r"[ \t]+)?(" + NAME_TOKEN + r")(?![\w@])")
+# Particles then a capitalized surname after a given name: "Sanne de Wit", "Jan van der Berg".
+# A particle that also starts a phrase ("der", "zu", "le", "la") opens a surname only capitalized.
+PARTICLE_SURNAME_RE = re.compile(
+    r"[ \t]+(?:(?i:"
+    + "|".join(p for p in NAME_PARTICLES if p not in LEADING_ONLY_CAPITALIZED)
+    + r")|"
+    + "|".join(p.capitalize() for p in LEADING_ONLY_CAPITALIZED)
+    + r")"
+    r"(?:[ \t]+(?i:" + "|".join(NAME_PARTICLES) + r")){0,2}[ \t]+(" + NAME_TOKEN + r")(?![\w@])"
+)
 LOWER_RE = re.compile(r"(?<![\w@./'’-])[a-zà-öø-ÿ\u0100-\u024f]{2,}(?:['’]s)?(?![\w@])")
 LINE_RE = re.compile(r"[^\n]+")
 WORD_RE = re.compile(r"[^\W\d_]+")
@@ -318,6 +329,14 @@ def lexicon_recognizer(
                         continue
                     results.append(
                         RecognizerResult(E.PERSON, match.start(), after.end(1), full_score)
+                    )
+                elif (particled := PARTICLE_SURNAME_RE.match(text, match.end())) and (
+                    particled.group(1).casefold() not in common
+                    and particled.group(1).casefold() not in reject
+                    and not is_department_word(particled.group(1))
+                ):
+                    results.append(
+                        RecognizerResult(E.PERSON, match.start(), particled.end(1), full_score)
                     )
                 elif cue_re.search(text, max(0, match.start() - 30), match.start()):
                     results.append(

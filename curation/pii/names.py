@@ -17,7 +17,9 @@ import functools
 import re
 from collections.abc import Iterable
 
+from curation.pii import languages as LANG
 from curation.pii.recognizers import NAME_TOKEN
+from curation.pii.recognizers import PARTICLES as PARTICLES_RE
 from curation.pii.recognizers import word_set as _words
 
 CANDIDATE_RE = re.compile(r"(?<![\w@./])" + NAME_TOKEN + r"(?![\w@])")
@@ -81,7 +83,8 @@ tribune herald review journal news university college school institute foundatio
 """
 )
 RECLASSIFIED_LABELS = frozenset({"ORG", "GPE", "FAC", "NORP", "LOC", "PRODUCT", "WORK_OF_ART"})
-PARTICLES = _words("van von der den de da del della di du la le ten ter bin al el dos das")
+# Name particles (one list, in `languages`) and the Arabic ones ("bin", "al", "el").
+PARTICLES = frozenset(LANG.NAME_PARTICLES) | _words("bin al el")
 NAME_OR_INITIAL_RE = re.compile(r"(?:" + NAME_TOKEN + r"|[A-Z]\.?)")
 
 
@@ -199,6 +202,8 @@ def clean_person_span(text: str, start: int, end: int, common: frozenset[str]):
     value = text[start:end]
     if any(c.isdigit() for c in value) or "@" in value or "/" in value:
         return None
+    if any(LANG.is_department_word(word) for word in value.split()):
+        return None  # "Customer Success", "Service Client": a team signs, not a person
     tokens = [m for m in CANDIDATE_RE.finditer(value) if m.group().lower() not in common]
     if not tokens or value.split()[-1].lower().rstrip(".,") in SUFFIX_WORDS:
         return None
@@ -244,10 +249,77 @@ def propagation_pattern(tokens: set[str]) -> re.Pattern[str] | None:
 
 _NEXT_WORD_RE = re.compile(r"[ \t]+([A-Z][a-z]+)(?=[ \t]*(?:$|[,;|\n]))", re.MULTILINE)
 _PREV_WORD_RE = re.compile(r"(?:^|(?<=\n))[ \t]*([A-Z][a-z]+)[ \t]+$", re.MULTILINE)
+# Particles and a surname after a name ("Sanne| de Wit", "Álvaro Núñez| de Arce"); the surname
+# ends the name: a capitalized word after it makes the phrase an organisation ("Vollmer von der
+# Deutschen Bank").
+_PARTICLE_TAIL_RE = re.compile(
+    r"[ \t]+(?P<tail>" + PARTICLES_RE + r"(?P<surname>" + NAME_TOKEN + r"))(?![\w@])"
+    r"(?![ \t]+[A-ZÀ-ÖØ-Þ])"
+)
+# Particles right before a name ("Van den |Broek", "Jan van der |Berg"), with the given name
+# before lower-case particles.
+_PARTICLE_HEAD_RE = re.compile(
+    r"(?:(?<![\w@./])(?P<given>" + NAME_TOKEN + r")[ \t]+)?(?P<particles>" + PARTICLES_RE + r")$"
+)
+
+
+@functools.cache
+def _never_surname() -> frozenset[str]:
+    """Words of any known language that never end a name: stop words, months and weekdays,
+    organisation, place and department words."""
+    words = set(common_words()) | ORG_GEO_WORDS | SUFFIX_WORDS | LANG.DEPARTMENT_WORDS
+    for profile in LANG.KNOWN:
+        words |= LANG.stop_words(profile)
+    return frozenset(words | LANG.calendar_words())
+
+
+@functools.cache
+def _never_given() -> frozenset[str]:
+    """Words that never start a name before its particles: common words except name-like ones
+    ("Jan van der Berg"), stop words of every language, organisation and department words."""
+    words = (set(common_words()) - NAME_LIKE_COMMON) | ORG_GEO_WORDS | LANG.DEPARTMENT_WORDS
+    for profile in LANG.KNOWN:
+        words |= LANG.stop_words(profile)
+    return frozenset(words)
+
+
+def particle_neighbours(text: str, people: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    r"""The particles and surname after a name, and the particles before it, as name spans.
+
+    After a name, particles and one capitalized word that ends the name ("Sanne| de Wit").
+    Before it, capitalized particles ("De |Vries") or two or more ("Jan van der |Berg"), with
+    the given name before them; a single lower-case particle stays ("Bericht von |Vollmer",
+    "la factura de |Berrocal"), as do stop words, months, organisation and department words.
+
+    Examples
+    --------
+    >>> text = "Met Sanne de Wit en Jan van der Berg."
+    >>> [text[a:b] for a, b in particle_neighbours(text, [(4, 9), (32, 36)])]
+    ['de Wit', 'Jan van der']
+    """
+    found = []
+    for start, end in people:
+        after = _PARTICLE_TAIL_RE.match(text, end)
+        if after and after.group("surname").casefold() not in _never_surname():
+            found.append(after.span("tail"))
+        line_start = max(text.rfind("\n", 0, start) + 1, start - 60)
+        before = _PARTICLE_HEAD_RE.search(text, line_start, start)
+        if before is None:
+            continue
+        particles = before.group("particles")
+        if particles[0].islower() and len(particles.split()) < 2:
+            continue
+        head = before.start("particles")
+        given = before.group("given")
+        if given and given.casefold() not in _never_given() and particles[0].islower():
+            head = before.start("given")
+        found.append((head, before.start("particles") + len(particles.rstrip())))
+    return found
 
 
 def name_like_neighbours(text: str, people: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    r"""Name-like common words right next to a name at a line's edge ("Jennifer May", "Jan Smith").
+    r"""Name-like common words right next to a name at a line's edge ("Jennifer May", "Jan Smith"),
+    and the particles that belong to it (see `particle_neighbours`).
 
     Examples
     --------
@@ -264,7 +336,7 @@ def name_like_neighbours(text: str, people: list[tuple[int, int]]) -> list[tuple
         before = _PREV_WORD_RE.search(text, line_start, start)
         if before and before.group(1).lower() in NAME_LIKE_COMMON:
             found.append(before.span(1))
-    return found
+    return found + particle_neighbours(text, people)
 
 
 # Weak person evidence (a lone given name from the lexicon): NER's own ORG/GPE/LOC label for the

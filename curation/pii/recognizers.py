@@ -31,6 +31,42 @@ NAME_TOKEN = (
     r"(?:-[A-ZÀ-ÖØ-Þ\u0100-\u024f]?[a-zß-öø-ÿ\u0100-\u024f'’]{1,40}){0,3}"
 )
 INITIAL = r"[A-Z]\.?"
+# Initials before a surname after a title ("dhr. P. Jansen", "Herr J.P. Vollmer").
+INITIALS = r"(?:[A-Z]\.[ \t]*){1,3}"
+
+
+def _particles_re() -> str:
+    """One to three name particles and the space after them ("van der ", "De ", "de la "), or
+    an elided one written against the surname ("d'"). The first particle sets the case rule:
+    "le", "la" and "der" open a surname only capitalized (see `languages.NAME_PARTICLES`)."""
+    any_case = "|".join(L.NAME_PARTICLES)
+    first = [p for p in L.NAME_PARTICLES if p not in L.LEADING_ONLY_CAPITALIZED]
+    capitalized = [p.capitalize() for p in L.LEADING_ONLY_CAPITALIZED]
+    elided = "(?i:" + "|".join(L.ELIDED_PARTICLES) + r")['’]"
+    opening = "(?:(?i:" + "|".join(first) + ")|" + "|".join(capitalized) + ")"
+    return (
+        r"(?:" + opening + r"(?:[ \t]+(?i:" + any_case + r")){0,2}[ \t]+(?:" + elided + r")?"
+        r"|" + elided + r")"
+    )
+
+
+PARTICLES = _particles_re()
+# A name token with the particles that belong to it: "Weizsäcker", "van der Meer-de", "d'Arce".
+NAME_PART = r"(?:" + PARTICLES + r")?" + NAME_TOKEN
+# Academic titles stacked after a title: "Frau Prof. Dr. Müller", "Geachte mr. drs. Jansen".
+ACADEMIC = r"(?:[ \t]+(?i:" + "|".join(L.ACADEMIC_TITLES) + r")\.?){0,3}"
+_PARTICLE_WORDS = frozenset(L.NAME_PARTICLES)
+
+
+def is_particle(token: str) -> bool:
+    """True for a name particle standing as its own word ("van", "De", "della").
+
+    Examples
+    --------
+    >>> is_particle("van"), is_particle("De"), is_particle("Vries")
+    (True, True, False)
+    """
+    return token.casefold() in _PARTICLE_WORDS
 
 
 @functools.cache
@@ -43,13 +79,24 @@ def header_field_re(fields: tuple[str, ...]) -> re.Pattern[str]:
     )
 
 
+# Groups that hold a name in the patterns of `group_name_recognizer`; one takes part per match.
+NAME_GROUPS = ("name", "same_line_name")
+
+
 @functools.cache
 def signature_re(closings: tuple[str, ...]) -> re.Pattern[str]:
-    """A closing line ("Best regards,", "Mit freundlichen Grüßen") and the name line after it."""
+    """A closing line ("Best regards,", "Mit freundlichen Grüßen") and the name line after it,
+    or a closing, a comma and a name ending the same line ("Danke, Jürgen").
+
+    On its own line a name may be written in lower case; after a comma on the closing's line
+    every word must be capitalized, or "Thanks, see you tomorrow" would be a name.
+    """
     return re.compile(
-        r"^[ \t>]*(?:" + "|".join(closings) + r")[ \t]*[,!.]?[ \t]*\r?\n"
-        r"(?:[ \t>]*\r?\n)?[ \t>]*(?P<name>" + NAME_TOKEN + r"(?:[ \t]+(?:" + INITIAL + r"|"
-        r"" + NAME_TOKEN + r")){0,3})[ \t]*,?[ \t]*$",
+        r"^[ \t>]*(?:" + "|".join(closings) + r")(?:[ \t]*[,!.]?[ \t]*\r?\n"
+        r"(?:[ \t>]*\r?\n)?[ \t>]*(?P<name>" + NAME_PART + r"(?:[ \t]+(?:" + INITIAL + r"|"
+        r"" + NAME_PART + r")){0,3})"
+        r"|[ \t]*,[ \t]*(?P<same_line_name>(?-i:" + NAME_PART + r"(?:[ \t]+(?:" + INITIAL + r"|"
+        r"" + NAME_PART + r")){0,2})))[ \t]*[,.!]?[ \t]*$",
         re.MULTILINE | re.IGNORECASE,
     )
 
@@ -58,8 +105,10 @@ def signature_re(closings: tuple[str, ...]) -> re.Pattern[str]:
 def title_name_re(titles: tuple[str, ...], salutations: tuple[str, ...] = ()) -> re.Pattern[str]:
     """A title ("Dr", "Herr", "sig.ra", "Sehr geehrter Herr") and the name after it.
 
-    With `salutations`, two titles may follow each other ("Frau Dr. Vollmer") and a salutation
-    may precede them; a salutation alone is no cue (German "Liebe Kolleginnen").
+    With `salutations`, two titles may follow each other ("Sr. D. Álvaro") and a salutation
+    may precede them; a salutation alone is no cue (German "Liebe Kolleginnen"). Academic
+    titles may stack after a title ("Frau Prof. Dr. Müller"); the name may start with initials
+    ("dhr. P. Jansen") and carry particles ("heer Van den Broek", "Sr. Núñez de Arce").
     """
     title = r"(?i:" + "|".join(titles) + r")\.?"
     if salutations:
@@ -71,13 +120,21 @@ def title_name_re(titles: tuple[str, ...], salutations: tuple[str, ...] = ()) ->
     return re.compile(
         r"\b"
         + lead
-        + r"[ \t]+(?P<name>"
-        + NAME_TOKEN
+        + ACADEMIC
+        + r"[ \t]+(?P<name>(?:"
+        + INITIALS
+        + r")?"
+        + NAME_PART
         + r"(?:[ \t]+(?:"
         + INITIAL
         + r"[ \t]+)?"
         + NAME_TOKEN
-        + r")?)"
+        + r")?(?:[ \t]+"
+        + PARTICLES
+        + NAME_TOKEN
+        + r"(?:[ \t]+"
+        + NAME_TOKEN
+        + r")?)?)"
     )
 
 
@@ -96,7 +153,7 @@ PERSON_CUE_RE = re.compile(
     r"meet with|call me|calls me|married|hired|interviewed|congratulations|congrats|"
     r"named (?:him|her)|(?:first|last|maiden|full|sur) ?name(?: is|\?|:)|"
     r"my (?:kid|son|daughter|wife|husband|brother|sister|mother|father|boss|colleague))"
-    r"[ \t]+(?P<name>" + NAME_TOKEN + r"(?:[ \t]+(?:" + INITIAL + r"|" + NAME_TOKEN + r")){0,2})"
+    r"[ \t]+(?P<name>" + NAME_TOKEN + r"(?:[ \t]+(?:" + INITIAL + r"|" + NAME_PART + r")){0,2})"
     r"(?![\w@])"
 )
 # A name followed by what only people do ("Radomir shouted", "Greta lives near"); verbs that
@@ -457,7 +514,7 @@ def has_known_name(value: str, names: frozenset[str] | None, common_words) -> bo
         return True
     for word in re.findall(r"[^\W\d_][\w'’-]*", value):
         lower = word.casefold()
-        if lower in names and lower not in common_words:
+        if lower in names and lower not in common_words and not is_particle(lower):
             return True
     return False
 
@@ -480,7 +537,7 @@ def header_name_recognizer(
     # Not names: <addresses>, anything with an @, Lotus Notes paths ("/ HOU / ECT@ECT"),
     # [bracketed] organisations and quotes.
     mask_re = re.compile(r"<[^>\n]*>|\S*@\S*|[ \t]/[^,;\n]*|\[[^\]\n]*\]|[\"']|" + X400_RE)
-    word = r"(?<![\w@./])(?:" + NAME_TOKEN + r"|" + INITIAL + r")(?![\w@])"
+    word = r"(?<![\w@./])(?:(?:" + PARTICLES + r")?" + NAME_TOKEN + r"|" + INITIAL + r")(?![\w@])"
     run_re = re.compile(word + r"(?:(?:[ \t]+|[ \t]*,[ \t]*)" + word + r")*")
 
     class HeaderNameRecognizer(LocalRecognizer):
@@ -514,16 +571,38 @@ def header_name_recognizer(
 
 
 def _trim_common(run: str, common_words: frozenset[str]) -> tuple[int, int] | None:
-    """Bounds of `run` without leading/trailing common words and punctuation, or None."""
+    """Bounds of the name in `run`, or None when it holds none: the name sheds common words
+    and punctuation at its ends but keeps the particles before its surname ("De Vries", whose
+    "de" is a Dutch stop word); particles followed by a common or department word end it
+    ("Müller von der Buchhaltung"); any other department word makes the run no person
+    ("Customer Success", "The Marketing Team")."""
     tokens = [(m.start(), m.end()) for m in re.finditer(r"[^\s,]+", run)]
-    keep = [
-        (a, b)
-        for a, b in tokens
-        if run[a:b].rstrip(".").lower() not in common_words and len(run[a:b].rstrip(".")) > 0
-    ]
-    if not keep or all(len(run[a:b].rstrip(".")) == 1 for a, b in keep):
+    words = [run[a:b] for a, b in tokens]
+    for index in range(1, len(words)):
+        if not is_particle(words[index]) or is_particle(words[index - 1]):
+            continue
+        after = index
+        while after < len(words) and is_particle(words[after]):
+            after += 1
+        tail = words[after].rstrip(".").lower() if after < len(words) else ""
+        if not tail or tail in common_words or L.is_department_word(tail):
+            del tokens[index:], words[index:]
+            break
+    if any(L.is_department_word(w) for w in words):
         return None
-    return keep[0][0], keep[-1][1]
+    keep = [
+        i
+        for i, w in enumerate(words)
+        if w.rstrip(".").lower() not in common_words
+        and len(w.rstrip(".")) > 0
+        and not is_particle(w)
+    ]
+    if not keep or all(len(words[i].rstrip(".")) == 1 for i in keep):
+        return None
+    first = keep[0]
+    while first > 0 and is_particle(words[first - 1]):
+        first -= 1
+    return tokens[first][0], tokens[keep[-1]][1]
 
 
 def group_name_recognizer(
@@ -550,7 +629,8 @@ def group_name_recognizer(
         def analyze(self, text, entities, nlp_artifacts=None):
             results = []
             for match in pattern.finditer(text):
-                value = match.group("name")
+                group = next(g for g in NAME_GROUPS if match.group(g) is not None)
+                value = match.group(group)
                 if reject_words and any(
                     t.lower().rstrip(".") in reject_words for t in value.split()
                 ):
@@ -560,7 +640,7 @@ def group_name_recognizer(
                 span = _trim_common(value, common_words)
                 if span is None:
                     continue
-                start = match.start("name")
+                start = match.start(group)
                 results.append(RecognizerResult(E.PERSON, start + span[0], start + span[1], score))
             return results
 

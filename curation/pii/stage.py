@@ -103,7 +103,7 @@ def redact_documents(table: pa.Table, cfg: PiiConfig) -> tuple[pa.Table, StageDe
     table = metadata.table
     counts = merge_counts(counts, metadata.counts)
     n = table.num_rows
-    density = np.asarray(densities, float)
+    density = np.asarray(densities, float) + _metadata_density(metadata.counts, texts, cfg)
     has_drop_entities = density > 0
     drop = has_drop_entities & (density > cfg.max_density)
     changed = np.array([new != old for new, old in zip(redacted, texts, strict=True)], bool)
@@ -139,6 +139,19 @@ def redact_documents(table: pa.Table, cfg: PiiConfig) -> tuple[pa.Table, StageDe
     else:
         table = table.append_column(pa.field("pii_counts", COUNTS_TYPE), pii_counts)
     return table, decision
+
+
+def _metadata_density(
+    counts: Sequence[dict[str, int]], texts: Sequence[str], cfg: PiiConfig
+) -> np.ndarray:
+    """Drop-action entities found in a row's metadata, per 1,000 characters of its text: a
+    document whose title or properties hold such an entity counts it like one in the text."""
+    drop = [e for e in cfg.all_entities if cfg.action_for(e) == "drop"]
+    if not drop:
+        return np.zeros(len(texts))
+    found = np.array([sum(c.get(e, 0) for e in drop) for c in counts], float)
+    lengths = np.maximum(np.fromiter(map(len, texts), float, len(texts)), 1.0)
+    return 1000.0 * found / lengths
 
 
 def counts_array(counts: Sequence[dict[str, int]]) -> pa.Array:

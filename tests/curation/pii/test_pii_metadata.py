@@ -136,3 +136,13 @@ def test_names_joined_into_file_names_are_redacted_in_metadata():
         "note": "budget_q3_final.xlsx",
     }
     assert _counts(table)[0]["PERSON"] == 2
+
+
+def test_drop_action_entities_in_metadata_count_toward_the_density_rule():
+    cfg = PiiConfig(ner=False, actions={"EMAIL_ADDRESS": "drop"})
+    table, decision = redact_documents(
+        _table(title=["Contact priya.raman@acme.example", "Plan"]), cfg
+    )
+
+    assert decision.decision.to_pylist() == ["dropped", "kept"]
+    assert decision.reason.to_pylist()[0] == "pii.density_exceeded"
