@@ -153,6 +153,8 @@ class Redactor:
             else self.lexicon[0]
         )
         self.name_sets = (given_only, self.lexicon[0] | self.lexicon[1])
+        # Names that are no common word ("on", "will" are surnames too): proof of a person.
+        self.proper_names = self.name_sets[1] - self.common
         self.ner_enabled = cfg.ner and E.PERSON in self.builtin
         self._profiles: dict[str, Profile] = {}
         self.detectors = list(self.profile(LANG.ENGLISH).detectors)
@@ -318,7 +320,7 @@ class Redactor:
         for i, spans in enumerate(found):
             text, profile = texts[i], profiles[names[i]]
             regions = [m.span() for m in self.allow_re.finditer(text)] if self.allow_re else []
-            spans = _outside(spans, regions)
+            spans = _outside(spans, regions, text, self.proper_names)
             if E.STREET_ADDRESS in self.builtin:
                 spans = [
                     s
@@ -328,7 +330,8 @@ class Redactor:
                 spans = extend_address_tails(text, spans)
             if E.PERSON in self.builtin:
                 spans = N.drop_non_persons(text, spans, vetoes[i], *self.name_sets)
-                spans = spans + _outside(self._propagate(text, spans, profile), regions)
+                propagated = self._propagate(text, spans, profile)
+                spans = spans + _outside(propagated, regions, text, self.proper_names)
                 spans = N.drop_non_persons(text, spans, vetoes[i], *self.name_sets)
             resolved.append(resolve_overlaps(spans))
         lexicon = bool(self.lexicon[0]) and E.PERSON in self.builtin
@@ -535,23 +538,45 @@ def _allow_pattern(phrases) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, terms)) + r")(?!\w)", re.IGNORECASE)
 
 
-def _outside(spans: list[Span], regions: list[tuple[int, int]]) -> list[Span]:
-    """Spans not inside an allow-listed region; names must not even overlap one.
+def _outside(
+    spans: list[Span],
+    regions: list[tuple[int, int]],
+    text: str = "",
+    names: frozenset[str] = frozenset(),
+) -> list[Span]:
+    """Spans not inside an allow-listed region; a name that overlaps one must prove itself.
 
-    An address like `jane@acme.com` survives the allow-listed "Acme", while NER's "Acme Prize"
-    or "Ada Lovelace Prize" around an allow-listed phrase does not.
+    An address like `jane@acme.com` survives the allow-listed "Acme", and NER's "Acme Prize"
+    or "Ada Lovelace Prize" around an allow-listed phrase does not. A PERSON span that reaches
+    past the region survives only when a word outside the region is a known name: "Michael
+    Slack" stays a person although "Slack" is a product.
     """
     if not regions:
         return spans
 
     def allowed(s: Span) -> bool:
         for a, b in regions:
-            inside = a <= s.start and s.end <= b
-            if inside or (s.entity == E.PERSON and s.start < b and s.end > a):
+            if a <= s.start and s.end <= b:
                 return False
+            if s.entity == E.PERSON and s.start < b and s.end > a:
+                return _name_outside(text, s, regions, names)
         return True
 
     return [s for s in spans if allowed(s)]
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _name_outside(
+    text: str, span: Span, regions: list[tuple[int, int]], names: frozenset[str]
+) -> bool:
+    for word in _WORD.finditer(text, span.start, span.end):
+        free = all(word.end() <= a or word.start() >= b for a, b in regions)
+        value = word.group()
+        if free and value[0].isupper() and len(value) > 2 and value.casefold() in names:
+            return True
+    return False
 
 
 def validate_policy(cfg: PiiConfig) -> None:

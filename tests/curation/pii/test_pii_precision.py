@@ -106,3 +106,10 @@ def test_default_allow_list_can_be_switched_off():
     from curation.pii.engine import allow_terms
 
     assert allow_terms(cfg) == ("Acme Robotics",)
+
+
+def test_an_allow_listed_product_inside_a_person_name_does_not_unredact_the_name():
+    texts = ["Please call Michael Slack on Monday.", "We use Docker Compose and Slack daily."]
+    redacted, _ = redact_texts(texts, PiiConfig(allow_list=("Slack",)))
+
+    assert redacted == ["Please call <PERSON> on Monday.", texts[1]]
