@@ -238,23 +238,27 @@ def uk_nino_ok(text: str) -> bool:
     """True for a well-formed UK National Insurance number (no check digit exists).
 
     Prefix letters without D, F, I, Q, U, V (and O second), not an unallocated pair (BG, GB,
-    KN, NK, NT, TN, ZZ), six digits and a suffix A-D, upper case; spaces are ignored.
+    KN, NK, NT, TN, ZZ), six digits and a suffix A-D, upper case; spaces and hyphens are
+    ignored.
 
     Examples
     --------
     >>> uk_nino_ok("AB123456C"), uk_nino_ok("AB 12 34 56 C")
     (True, True)
+    >>> uk_nino_ok("AB-12-34-56-C")
+    True
     >>> uk_nino_ok("GB123456C"), uk_nino_ok("DA123456C"), uk_nino_ok("AO123456C")
     (False, False, False)
     """
-    compact = _compact(text, " ")
+    compact = _compact(text, " -")
     return bool(_NINO_RE.fullmatch(compact)) and compact[:2] not in _NINO_BAD_PREFIXES
 
 
 def us_ssn_ok(text: str) -> bool:
     """True for a US Social Security number the SSA could issue.
 
-    Area 001-899 except 666, group 01-99, serial 0001-9999; dashes and spaces are ignored.
+    Area 001-899 except 666, group 01-99, serial 0001-9999; dashes, dots and spaces are
+    ignored.
 
     Examples
     --------
@@ -263,7 +267,7 @@ def us_ssn_ok(text: str) -> bool:
     >>> us_ssn_ok("666-90-4399"), us_ssn_ok("936-90-4399"), us_ssn_ok("536-00-4399")
     (False, False, False)
     """
-    digits = _compact(text, " -")
+    digits = _compact(text, " -.")
     if len(digits) != 9 or not _ascii_digits(digits):
         return False
     area, group, serial = digits[:3], digits[3:5], digits[5:]
@@ -413,7 +417,7 @@ FR_NIR_PATTERN = _ascii(
 )
 
 # DNI digits plain or with thousands dots (12.345.678).
-_DNI_DIGITS = r"\d{2}(?:\d{6}|\.\d{3}\.\d{3})"
+_DNI_DIGITS = r"\d{2}(?:\d{6}|\.\d{3}\.\d{3}| \d{3} \d{3})"
 ES_DNI_JOINED = _ascii(START, _DNI_DIGITS, r"[-.]?[A-Za-z]", END)
 # A lone letter after a space is a DNI letter only in upper case ("y", "a", "e" are words).
 ES_DNI_SPACED = _ascii(START, _DNI_DIGITS, r" [A-Z]", END)
@@ -431,10 +435,17 @@ NL_BSN_PLAIN = _ascii(START, r"\d{8,9}", END)
 
 _NINO_PREFIX = "[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
 UK_NINO_PLAIN = _ascii(START_WORD, _NINO_PREFIX, r"\d{6}[A-D]", END_WORD)
-UK_NINO_SPACED = _ascii(START_WORD, _NINO_PREFIX, r" (?:\d{2} \d{2} \d{2}|\d{6}) [A-D]", END_WORD)
+UK_NINO_SPACED = _ascii(
+    START_WORD,
+    _NINO_PREFIX,
+    r"(?P<ns>[ -])(?:\d{2}(?P=ns)\d{2}(?P=ns)\d{2}|\d{6})(?P=ns)[A-D]",
+    END_WORD,
+)
 
 US_SSN_DASHED = _ascii(START, r"\d{3}-\d{2}-\d{4}", END)
 US_SSN_SPACED = _ascii(START_GROUPED, r"\d{3} \d{2} \d{4}", END_GROUPED)
+# Dotted, the shape of version numbers too: below the threshold unless a context word is near.
+US_SSN_DOTTED = _ascii(START_GROUPED, r"\d{3}\.\d{2}\.\d{4}", END_GROUPED)
 US_SSN_PLAIN = _ascii(START, r"\d{9}", END)
 
 
@@ -706,6 +717,7 @@ def us_ssn_recognizer():
     patterns = [
         ("us_ssn_dashed", US_SSN_DASHED, 0.85),
         ("us_ssn_spaced", US_SSN_SPACED, 0.6),
+        ("us_ssn_dotted", US_SSN_DOTTED, 0.4),
         ("us_ssn_plain", US_SSN_PLAIN, 0.85),
     ]
     return checksum_recognizer(

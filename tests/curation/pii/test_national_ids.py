@@ -523,3 +523,27 @@ def test_long_adversarial_inputs_yield_no_ids(text):
     found = {entity: results(entity, text) for entity in RECOGNIZERS}
 
     assert all(spans == [] for spans in found.values()), found
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "value"),
+    [
+        ("es", "Mi DNI es 12 345 678 Z, gracias.", "12 345 678 Z"),
+        ("en", "NINO: AB-12-34-56-C please", "AB-12-34-56-C"),
+        ("en", "Her SSN is 536.90.4399 on file.", "536.90.4399"),
+    ],
+)
+def test_more_separator_forms_are_found(lang, text, value):
+    from curation.pii import PiiConfig, redact_texts
+
+    (redacted,), _ = redact_texts([text], PiiConfig(ner=False), langs=[lang])
+
+    assert value not in redacted
+
+
+def test_a_dotted_version_number_is_no_ssn_without_context():
+    from curation.pii import PiiConfig, redact_texts
+
+    (redacted,), _ = redact_texts(["Version 123.45.6789 released"], PiiConfig(ner=False))
+
+    assert redacted == "Version 123.45.6789 released"
