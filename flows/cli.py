@@ -52,6 +52,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object 
 
 # Commands contributed by stage packages, each a module with `register(app)`.
 COMMAND_MODULES = ("ingest", "redact", "dedup", "license", "quality")
+# `curate catalog ...` commands kept in their own modules, each with `register(catalog_app)`.
+CATALOG_COMMAND_MODULES = ("catalog_stats", "catalog_serve")
 
 
 def fail(error: Exception) -> typer.Exit:
@@ -395,18 +397,19 @@ def provenance(
         out.print(f"  {d['stage']:<8} {d['decision']:<11} {d['reason'] or ''}")
 
 
-def _register_stage_commands() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"flows.commands.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"flows.commands.{name}":
-                raise
-            continue
-        module.register(app)
+def _register_commands() -> None:
+    for names, parent in ((COMMAND_MODULES, app), (CATALOG_COMMAND_MODULES, catalog_app)):
+        for name in names:
+            try:
+                module = importlib.import_module(f"flows.commands.{name}")
+            except ModuleNotFoundError as error:
+                if error.name != f"flows.commands.{name}":
+                    raise
+                continue
+            module.register(parent)
 
 
-_register_stage_commands()
+_register_commands()
 
 if __name__ == "__main__":
     app()
