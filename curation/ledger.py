@@ -11,21 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-
-class Decision(StrEnum):
-    """What a stage did with one document."""
-
-    KEPT = "kept"
-    MODIFIED = "modified"
-    DROPPED = "dropped"
-    QUARANTINED = "quarantined"
-
+from curation.stage import Decision, Stage
 
 LEDGER_SCHEMA = pa.schema(
     [
@@ -42,8 +33,8 @@ LEDGER_SCHEMA = pa.schema(
 
 TERMINAL = (Decision.DROPPED, Decision.QUARANTINED)
 
-# The data flow's order: cheapest decisions first, PII (NER) last on the survivors.
-STAGE_ORDER = ("ingest", "incremental", "license", "quality", "dedup", "pii")
+# The data flow's order (`Stage`'s declaration order): cheapest decisions first, PII last.
+STAGE_ORDER = tuple(stage.value for stage in Stage)
 
 
 def _stage_rank(stage: str) -> int:

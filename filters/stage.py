@@ -3,11 +3,14 @@
 Score, then filter: `score_quality` fills `lang`, `lang_score`, `quality_signals` (every
 heuristic signal, whatever the spec enables) and `quality_score` (the classifier, when one is
 configured); `filter_quality` only compares those columns with thresholds, so changing a
-threshold never recomputes a score. The integrator applies the decision with
-`curation.stage.apply_decision("quality", table, decision, run_id)`.
+threshold never recomputes a score. `QualityStage` is the two as one stage of the contract in
+`curation.stage`.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import polars as pl
@@ -15,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curation.schema import SIGNALS_TYPE
-from curation.stage import StageDecision
+from curation.stage import Scope, Stage, StageDecision, StageOutput
 from filters.classifier import score_texts
 from filters.config import QualityConfig
 from filters.exceptions import SignalsMissingError
@@ -23,8 +26,6 @@ from filters.langid import identify_languages
 from filters.langmix import MAIN_FRAC, allowed_frac, language_mix_signals
 from filters.reasons import QualityReason
 from filters.signals import compute_signals
-
-STAGE = "quality"
 
 
 def signals_to_map(frame: pl.DataFrame, extra: pl.DataFrame | None = None) -> pa.Array:
@@ -296,3 +297,28 @@ def _json_list(values: list[str]) -> str:
     import json
 
     return json.dumps(values, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class QualityStage:
+    """Score every document (language, heuristic signals, classifier), then drop those that
+    fail a rule of `cfg`, with the first failing rule as the reason.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> from filters.config import QualityConfig
+    >>> out = QualityStage(QualityConfig(preset="datatrove", min_lang_score=0.0)).process(
+    ...     pa.table({"text": ["Too short."]}))
+    >>> out.table.column("lang").to_pylist(), out.decision.reason.to_pylist()
+    (['en'], ['quality.gopher_top_2gram'])
+    """
+
+    name: ClassVar[Stage] = Stage.QUALITY
+    scope: ClassVar[Scope] = Scope.BATCH
+
+    cfg: QualityConfig
+
+    def process(self, table: pa.Table) -> StageOutput:
+        scored = score_quality(table, self.cfg)
+        return StageOutput(scored, filter_quality(scored, self.cfg))

@@ -150,23 +150,15 @@ def run_pipeline(
     quiet: bool,
     incremental: bool = False,
 ) -> dict[str, Any]:
-    """Validate the spec, then run the Prefect flow with a live progress display."""
-    from flows.spec import load_spec
-
-    loaded = load_spec(spec)  # fail fast, before Prefect's server starts, on any spec error
-    wanted = version_name or loaded.output.version
-    if wanted:
-        from catalogs.registry import CatalogSettings, open_catalog
-        from catalogs.versions import check_new_version_name
-
-        settings = CatalogSettings.for_workspace(
-            workspace, uri=loaded.output.catalog_uri, warehouse=loaded.output.warehouse
-        )
-        check_new_version_name(open_catalog(settings), loaded.table_name, wanted)
+    """`curation.run` with a live progress display on stderr."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from flows import curate_flow
+    from curation.spec import load_spec
+    from flows.run import check_before_run, run_spec
 
+    loaded = load_spec(spec)
+    # checked here too, so a bad name fails before the progress display and Prefect's start
+    check_before_run(loaded, workspace, version_name)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -183,19 +175,16 @@ def run_pipeline(
                 tasks[stage] = progress.add_task(stage, total=None)
             progress.advance(tasks[stage], count)
 
-        curate_flow.PROGRESS.append(update)
-        try:
-            if not quiet:
-                stderr.print("starting Prefect (ephemeral server, about 15 s on 2 cores)...")
-            flow = curate_flow.flow_for_runner(loaded.runner)
-            return flow(
-                spec_path=str(spec.resolve()),
-                workspace_root=str(workspace.root),
-                version_name=version_name,
-                incremental=incremental,
-            )
-        finally:
-            curate_flow.PROGRESS.remove(update)
+        if not quiet:
+            stderr.print("starting Prefect (ephemeral server, about 15 s on 2 cores)...")
+        summary = run_spec(
+            loaded,
+            workspace=workspace,
+            incremental=incremental,
+            version=version_name,
+            on_progress=update,
+        )
+    return summary.as_dict()
 
 
 def print_summary(summary: dict[str, Any]) -> None:

@@ -1,33 +1,43 @@
-"""The `curate` Prefect flow: stages as tasks over staged batches, one commit at the end.
+"""The `curate` Prefect flow: ingest, each stage over staged batches, one commit at the end.
 
-The flow reads like the data flow in ARCHITECTURE.md: ingest each source, filter each batch
-(license gate, then quality), deduplicate across the run, redact PII per batch, commit. Tasks
-pass staging paths, so the same flow runs on threads here or on a Dask cluster.
+The flow reads like the data flow in ARCHITECTURE.md: ingest each source, run each stage of
+`curation.pipeline.STAGES` (batch stages mapped over batches in parallel, run stages over all of
+them), commit. Tasks pass staging paths, so the same flow runs on threads here or on a Dask
+cluster. One generic task runs any batch stage; what a stage decides lives in its package (see
+`curation/stage.py`).
 """
 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import wait
 
-from flows import steps
+from catalogs.commit import RunSummary, commit_run
+from curation.pipeline import (
+    STAGES,
+    build_stage,
+    ingest_to_staging,
+    run_batch_stage,
+    run_run_stage,
+    stage_class,
+)
+from curation.runs import RunPaths, new_run_id, sweep_dead_runs
+from curation.stage import Scope, Stage
 
-# Set by the CLI to drive its progress display; tasks run in this process's threads by default.
-PROGRESS: list[steps.Progress] = []
+if TYPE_CHECKING:
+    import pyarrow as pa
 
-
-def _progress(stage: str, count: int) -> None:
-    for callback in PROGRESS:
-        callback(stage, count)
+    from catalogs.registry import CatalogSettings
+    from curation.ingest.sources import SourceConfig
+    from curation.spec import DatasetSpec, RunnerConfig
+    from curation.workspace import Workspace
 
 
 @contextmanager
@@ -41,18 +51,15 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 
 
 def map_batches(task_: Any, batches: list[Path], *shared: Any) -> list[Path]:
-    """Run `task_` on every staged batch concurrently (same shared arguments).
+    """Run `task_` on every staged batch concurrently; arguments before the batch are shared.
 
     Every task is waited for before the first failure is raised: a sibling still running
     would otherwise write its (unredacted) batch after the failed run discarded its staging.
     """
-    futures = task_.map(batches, *(unmapped(a) for a in shared))
+    head, tail = shared[:1], shared[1:]
+    futures = task_.map(*(unmapped(a) for a in head), batches, *(unmapped(a) for a in tail))
     wait(futures)
     return [f.result() for f in futures]
-
-
-def new_run_id() -> str:
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
 def code_version() -> str:
@@ -64,73 +71,80 @@ def code_version() -> str:
         return "0+unknown"
 
 
-@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2, task_run_name="ingest")
 def ingest_task(
-    source: Any, run_id: str, paths: steps.RunPaths, batch_size: int, workers: int
+    source: SourceConfig, run_id: str, paths: RunPaths, batch_size: int, workers: int
 ) -> list[Path]:
-    return steps.ingest_source_to_staging(
-        source,
-        run_id=run_id,
-        paths=paths,
-        batch_size=batch_size,
-        workers=workers,
-        progress=_progress,
+    return ingest_to_staging(
+        source, run_id=run_id, paths=paths, batch_size=batch_size, workers=workers
     )
 
 
-@task(cache_policy=NO_CACHE)
-def split_unchanged_task(
-    batch_path: Path, previous: Any, run_id: str, paths: steps.RunPaths
+@task(cache_policy=NO_CACHE, task_run_name="incremental")
+def carry_task(previous: pa.Table, batch: Path, run_id: str, paths: RunPaths) -> Path:
+    from catalogs.incremental import split_unchanged
+
+    return split_unchanged(batch, previous=previous, run_id=run_id, paths=paths)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="{name}")
+def batch_stage_task(
+    name: Stage, batch: Path, spec: DatasetSpec, run_id: str, paths: RunPaths
 ) -> Path:
-    return steps.split_unchanged(batch_path, previous=previous, run_id=run_id, paths=paths)
+    """Any batch-scope stage on one staged batch."""
+    return run_batch_stage(build_stage(name, spec), batch, run_id=run_id, paths=paths)
 
 
-@task(cache_policy=NO_CACHE)
-def filter_task(batch_path: Path, spec: Any, run_id: str, paths: steps.RunPaths) -> Path:
-    return steps.filter_batch(batch_path, spec=spec, run_id=run_id, paths=paths, progress=_progress)
-
-
-@task(cache_policy=NO_CACHE)
-def dedup_task(
-    batch_paths: list[Path],
-    spec: Any,
+@task(cache_policy=NO_CACHE, task_run_name="{name}")
+def run_stage_task(
+    name: Stage,
+    batches: list[Path],
+    spec: DatasetSpec,
     run_id: str,
-    paths: steps.RunPaths,
-    batch_size: int,
-    index_root: Path | None = None,
-):
-    return steps.deduplicate_staged(
-        batch_paths,
-        spec=spec,
-        run_id=run_id,
-        paths=paths,
-        batch_size=batch_size,
-        index_root=index_root,
-        progress=_progress,
+    paths: RunPaths,
+    index_root: Path | None,
+) -> tuple[list[Path], Path | None]:
+    """Any run-scope stage over every staged batch of the run."""
+    stage = build_stage(name, spec, index_root=index_root, work_dir=paths.root / "spill")
+    return run_run_stage(
+        stage, batches, run_id=run_id, paths=paths, batch_size=spec.runner.batch_size
     )
 
 
-@task(cache_policy=NO_CACHE)
-def redact_task(batch_path: Path, spec: Any, run_id: str, paths: steps.RunPaths) -> Path:
-    return steps.redact_batch(batch_path, spec=spec, run_id=run_id, paths=paths, progress=_progress)
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def commit_task(final_paths: list[Path], **kwargs: Any) -> steps.RunSummary:
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, task_run_name="commit")
+def commit_task(final: list[Path], **kwargs: Any) -> RunSummary:
     # Idempotent per run id: a retry returns the version its first try committed.
-    return steps.commit_run(final_paths, **kwargs)
+    return commit_run(final, **kwargs)
 
 
-@task(cache_policy=NO_CACHE)
-def finish_task(summary: steps.RunSummary, **kwargs: Any) -> None:
-    warning = steps.finish_run(summary, **kwargs)
+@task(cache_policy=NO_CACHE, task_run_name="finish")
+def finish_task(
+    summary: RunSummary,
+    paths: RunPaths,
+    index_root: Path,
+    signatures: Path | None,
+    incremental: bool,
+) -> None:
+    """After the commit, outside its retries: index update (derived data), staging removal."""
+    from catalogs.signature_index import refresh_after_commit
+
+    warning = refresh_after_commit(
+        index_root,
+        signatures,
+        summary.version or "",
+        incremental=incremental,
+        replaced=summary.replaced,
+    )
     if warning:
         get_run_logger().warning(warning)
+    paths.finish(summary.reconciliation)
 
 
-@task(cache_policy=NO_CACHE)
-def ensure_index_task(catalog_settings: Any, spec: Any, index_root: Path) -> None:
-    if steps.ensure_signature_index(catalog_settings, spec, index_root):
+@task(cache_policy=NO_CACHE, task_run_name="ensure-index")
+def ensure_index_task(settings: CatalogSettings, spec: DatasetSpec, index_root: Path) -> None:
+    from catalogs.signature_index import ensure_signature_index
+
+    if ensure_signature_index(settings, spec, index_root):
         get_run_logger().warning(
             "the dedup signature index did not hold the newest version: rebuilt it from the "
             "committed documents"
@@ -139,41 +153,38 @@ def ensure_index_task(catalog_settings: Any, spec: Any, index_root: Path) -> Non
 
 @flow(name="curate", log_prints=False, validate_parameters=False)
 def curate_flow(
-    spec_path: str,
+    spec: DatasetSpec,
     workspace_root: str,
     version_name: str | None = None,
     run_id: str | None = None,
     incremental: bool = False,
-) -> dict[str, Any]:
-    """Run the whole pipeline for one dataset spec and commit one version.
+) -> RunSummary:
+    """Run the whole pipeline for one loaded dataset spec and commit one version.
 
     With `incremental`, documents already in the current version with the same bytes are
     carried over without re-running any stage, and new documents are deduplicated against the
     signature index of the committed set: the cost grows with what changed.
     """
+    from curation.pii.engine import get_redactor, validate_policy
     from curation.workspace import Workspace
-    from flows.spec import load_spec
 
     started = time.monotonic()
-    spec = load_spec(spec_path)
     workspace = Workspace(Path(workspace_root)).ensure()
     run_id = run_id or new_run_id()
-    # The PII policy is checked before hours of ingest: a missing pseudonymization key or deny
-    # list file fails now. The engine is cached, so the redact tasks of this process reuse it.
-    from curation.pii.engine import get_redactor, validate_policy
-
+    # The engine is cached, so this process's PII tasks reuse the one built here; workers of
+    # a Dask cluster or a process pool build their own, so here it is only checked.
     if spec.runner.type == "dask" or spec.pii.processes > 1:
-        validate_policy(spec.pii)  # the engine is built in the workers; only check here
+        validate_policy(spec.pii)
     else:
-        get_redactor(spec.pii)  # built once here and reused by this process's redact tasks
-    swept = steps.sweep_dead_runs(workspace.runs)
+        get_redactor(spec.pii)
+    swept = sweep_dead_runs(workspace.runs)
     if swept:
         get_run_logger().warning(
             "removed the staged documents of %d run(s) whose process died: %s",
             len(swept),
             ", ".join(swept),
         )
-    paths = steps.RunPaths(workspace.runs / run_id).ensure()
+    paths = RunPaths(workspace.runs / run_id).ensure()
     try:
         return _stages(spec, workspace, run_id, paths, version_name, incremental, started)
     except BaseException as error:
@@ -184,52 +195,56 @@ def curate_flow(
 
 
 def _stages(
-    spec: Any,
-    workspace: Any,
+    spec: DatasetSpec,
+    workspace: Workspace,
     run_id: str,
-    paths: steps.RunPaths,
+    paths: RunPaths,
     version_name: str | None,
     incremental: bool,
     started: float,
-) -> dict[str, Any]:
+) -> RunSummary:
     """The stages of one run, in order; the flow around it cleans up when one fails."""
+    from catalogs.incremental import carry_refused, current_version_keys
     from catalogs.registry import CatalogSettings
 
-    batch_size = spec.runner.batch_size
     timings: dict[str, float] = {}
     settings = CatalogSettings.for_workspace(
         workspace, uri=spec.output.catalog_uri, warehouse=spec.output.warehouse
     )
     index_root = workspace.indexes / spec.table_name / "dedup"
     previous_snapshot_id, previous = (
-        steps.current_version_keys(settings, spec.table_name) if incremental else (None, None)
+        current_version_keys(settings, spec.table_name) if incremental else (None, None)
     )
     if previous_snapshot_id is not None:
-        refused = steps.carry_refused(settings, spec, previous_snapshot_id)
+        refused = carry_refused(settings, spec, previous_snapshot_id)
         if refused:
             get_run_logger().warning(
                 "%s: every document goes through the stages again (a full run)", refused
             )
             previous_snapshot_id, previous = None, None
 
-    with timed(timings, "ingest"):
-        ingested: list[Path] = []
+    with timed(timings, Stage.INGEST):
+        batches: list[Path] = []
         for source in spec.sources:
-            ingested += ingest_task(source, run_id, paths, batch_size, spec.runner.workers)
-        if previous is not None:
-            ingested = map_batches(split_unchanged_task, ingested, previous, run_id, paths)
-    with timed(timings, "license+quality"):
-        filtered = map_batches(filter_task, ingested, spec, run_id, paths)
-    with timed(timings, "dedup"):
-        index = index_root if previous is not None else None
-        if index is not None:
-            ensure_index_task(settings, spec, index_root)
-        deduped, signatures = dedup_task(filtered, spec, run_id, paths, batch_size, index)
-    with timed(timings, "pii"):
-        final = map_batches(redact_task, deduped, spec, run_id, paths)
+            batches += ingest_task(
+                source, run_id, paths, spec.runner.batch_size, spec.runner.workers
+            )
+    if previous is not None:
+        with timed(timings, Stage.INCREMENTAL):
+            batches = map_batches(carry_task, batches, previous, run_id, paths)
+    signatures = None
+    for name in STAGES:
+        with timed(timings, name):
+            if stage_class(name).scope is Scope.BATCH:
+                batches = map_batches(batch_stage_task, batches, name, spec, run_id, paths)
+            else:
+                index = index_root if previous is not None else None
+                if index is not None:
+                    ensure_index_task(settings, spec, index_root)
+                batches, signatures = run_stage_task(name, batches, spec, run_id, paths, index)
     with timed(timings, "commit"):
         summary = commit_task(
-            final,
+            batches,
             spec=spec,
             run_id=run_id,
             paths=paths,
@@ -239,19 +254,13 @@ def _stages(
             started=started,
             previous_snapshot_id=previous_snapshot_id,
         )
-        finish_task(
-            summary,
-            paths=paths,
-            index_root=index_root,
-            signatures_path=signatures,
-            incremental=previous_snapshot_id is not None,
-        )
+        finish_task(summary, paths, index_root, signatures, previous_snapshot_id is not None)
     summary.stage_seconds = timings
     summary.wall_seconds = time.monotonic() - started
-    return summary.as_dict()
+    return summary
 
 
-def flow_for_runner(runner: Any):
+def flow_for_runner(runner: RunnerConfig) -> Any:
     """The flow with the task runner the spec asks for: threads here, or Dask.
 
     `runner.type == "dask"` with an `address` connects to an existing cluster (Kubernetes, Slurm

@@ -18,15 +18,7 @@ from curation.stage import StageDecision
 from licensing.exceptions import LicenseExpressionError
 from licensing.expressions import Category, evaluate, license_category, parse_expression
 from licensing.policy import USE_FORBIDS, LicensePolicy
-
-STAGE = "license"
-
-
-class LicenseReason(StrEnum):
-    """Why the license gate held a document back."""
-
-    DENIED = "license.denied"
-    UNKNOWN = "license.unknown"
+from licensing.reasons import LicenseReason
 
 
 class Outcome(StrEnum):

@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 
 from curation.ledger import details_json
 from curation.schema import DOCUMENT_SCHEMA, conform
+
+if TYPE_CHECKING:
+    from curation.stage import StageOutput
 
 QUARANTINE_SCHEMA = DOCUMENT_SCHEMA.append(pa.field("reason", pa.string(), nullable=False)).append(
     pa.field("details", pa.string())
@@ -36,6 +40,26 @@ class IngestBatch:
     @property
     def num_inputs(self) -> int:
         return self.documents.num_rows + self.quarantined.num_rows
+
+    def as_stage_output(self) -> StageOutput:
+        """Ingest's decisions in the stage contract: every extracted document kept, every
+        file that failed quarantined with its reason, so `curation.stage.apply_decision`
+        writes ingest's ledger rows like any other stage's."""
+        from curation.stage import StageDecision, StageOutput
+
+        n_docs, n_bad = self.documents.num_rows, self.quarantined.num_rows
+        table = pa.concat_tables([conform(self.documents), conform(self.quarantined)])
+        reason = pa.concat_arrays(
+            [pa.nulls(n_docs, pa.string()), self.quarantined.column("reason").combine_chunks()]
+        )
+        details = pa.concat_arrays(
+            [pa.nulls(n_docs, pa.string()), self.quarantined.column("details").combine_chunks()]
+        )
+        quarantine = np.concatenate([np.zeros(n_docs, bool), np.ones(n_bad, bool)])
+        decision = StageDecision.from_masks(
+            n_docs + n_bad, quarantine=quarantine, reason=reason, details=details
+        )
+        return StageOutput(table, decision)
 
 
 @dataclass

@@ -1,12 +1,13 @@
 """The PII stage: redact the `text` column, fill `pii_counts`, decide modified/dropped rows.
 
-Pure functions over Arrow tables; the integrator's runner applies the decision and writes the
-ledger. Details carry counts per entity type (and the density and threshold of dropped rows) and
-how names were looked for (language, NER model, method), never a value. Each row's `lang` picks
-its rules and NER model (see `curation.pii.languages`). With `cfg.processes > 1` the batch is split across a process pool whose workers
-each build the engine once (spawned, so no model state is shared through fork). The pool lives
-as long as the process and serves every batch of the run: spawning workers and loading spaCy
-per batch would cost more than the split saves.
+Pure functions over Arrow tables; `PiiStage` is them as a stage of the contract in
+`curation.stage`, whose runner applies the decision and writes the ledger. Details carry counts
+per entity type (and the density and threshold of dropped rows) and how names were looked for
+(language, NER model, method), never a value. Each row's `lang` picks its rules and NER model
+(see `curation.pii.languages`). With `cfg.processes > 1` the batch is split across a process
+pool whose workers each build the engine once (spawned, so no model state is shared through
+fork). The pool lives as long as the process and serves every batch of the run: spawning
+workers and loading spaCy per batch would cost more than the split saves.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import concurrent.futures.process
 import multiprocessing
 import threading
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -28,8 +30,8 @@ from curation.pii.engine import get_redactor
 from curation.pii.metadata import merge_counts, redact_metadata
 from curation.pii.operators import load_key
 from curation.pii.reasons import PiiReason
-from curation.schema import COUNTS_TYPE
-from curation.stage import StageDecision
+from curation.schema import COUNTS_TYPE, conform
+from curation.stage import Scope, Stage, StageDecision, StageOutput
 
 # Below this many texts a pool costs more (spawn + model load) than it saves.
 MIN_TEXTS_PER_PROCESS = 64
@@ -235,3 +237,20 @@ def _init_worker(cfg: PiiConfig) -> None:
 
 def _work(cfg: PiiConfig, texts: list[str], mask: np.ndarray, langs: list):
     return tuple(get_redactor(cfg).redact_batch(texts, mask, langs))
+
+
+class PiiStage:
+    """The PII stage in the contract of `curation.stage`: `redact_documents` under `cfg`.
+
+    Runs last, on the survivors of every other stage: it is the most expensive one.
+    """
+
+    name: ClassVar[Stage] = Stage.PII
+    scope: ClassVar[Scope] = Scope.BATCH
+
+    def __init__(self, cfg: PiiConfig) -> None:
+        self.cfg = cfg
+
+    def process(self, table: pa.Table) -> StageOutput:
+        redacted, decision = redact_documents(table, self.cfg)
+        return StageOutput(conform(redacted), decision)

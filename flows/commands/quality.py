@@ -21,26 +21,6 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _load_quality_section(spec: Path | None) -> dict[str, Any]:
-    """The `quality` mapping of a dataset spec (or a file holding just that mapping)."""
-    if spec is None:
-        return {}
-    from curation.exceptions import SpecError
-
-    if not spec.is_file():
-        raise SpecError("", f"spec {spec} does not exist: pass an existing YAML file to --spec")
-    import yaml
-
-    try:
-        data = yaml.safe_load(spec.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise SpecError("", f"{spec} is not valid YAML: {error}") from error
-    if not isinstance(data, dict):
-        raise SpecError("quality", f"{spec} must hold a mapping")
-    section = data.get("quality", data if "sources" not in data else {})
-    return dict(section or {})
-
-
 class VersionTexts:
     """Reads `NAME@VERSION[:COLUMN]` examples from the workspace catalog, opened on first use,
     and remembers which snapshot each came from for the model's sidecar."""
@@ -210,11 +190,12 @@ def score(
 
     enforce_offline()
     from curation.config import build_config
+    from curation.spec import read_spec_section
     from filters.config import QualityConfig
     from filters.scoring import score_file
 
     try:
-        section = _load_quality_section(spec)
+        section = read_spec_section(spec, "quality")
         if preset is not None:
             section["preset"] = preset
         if language:

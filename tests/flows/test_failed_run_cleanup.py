@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from flows.steps import RunPaths, sweep_dead_runs
+from curation.runs import RunPaths, sweep_dead_runs
 from tests_support import run_cli
 
 pytestmark = pytest.mark.slow

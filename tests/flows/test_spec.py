@@ -7,8 +7,8 @@ import textwrap
 import pytest
 
 from curation.exceptions import SpecError
+from curation.spec import load_spec
 from flows.cli import app
-from flows.spec import load_spec
 
 
 def write(tmp_path, body: str):

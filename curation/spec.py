@@ -12,12 +12,21 @@ import dataclasses
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
 from curation.config import build_config, fingerprint
 from curation.exceptions import SpecError
+
+if TYPE_CHECKING:
+    from curation.dedup.config import DedupConfig
+    from curation.ingest.sources import SourceConfig
+    from curation.pii.config import PiiConfig
+    from filters.config import QualityConfig
+    from licensing.policy import LicensePolicy
+
+Config = TypeVar("Config")
 
 TOP_LEVEL_KEYS = ("name", "output", "sources", "license", "quality", "dedup", "pii", "runner")
 
@@ -51,11 +60,11 @@ class DatasetSpec:
     name: str
     path: Path
     output: OutputConfig
-    sources: tuple[Any, ...]
-    license: Any
-    quality: Any
-    dedup: Any
-    pii: Any
+    sources: tuple[SourceConfig, ...]
+    license: LicensePolicy
+    quality: QualityConfig
+    dedup: DedupConfig
+    pii: PiiConfig
     runner: RunnerConfig
 
     @property
@@ -78,6 +87,7 @@ class DatasetSpec:
 
 def read_spec_mapping(path: Path) -> dict[str, Any]:
     """Parse a YAML or TOML spec file into a mapping, with a clear error for bad syntax."""
+    path = Path(path)
     if not path.is_file():
         raise SpecError(
             "", f"spec file {path} does not exist: create one with `curate init {path}`"
@@ -92,6 +102,32 @@ def read_spec_mapping(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SpecError("", f"{path} must contain a mapping with keys {', '.join(TOP_LEVEL_KEYS)}")
     return data
+
+
+def read_spec_section(path: str | Path | None, key: str) -> dict[str, Any]:
+    """The raw mapping of one section of a spec file (empty without a file or section).
+
+    The file may be a whole dataset spec or hold just that section's mapping, so the commands
+    that try one stage accept either.
+    """
+    if path is None:
+        return {}
+    data = read_spec_mapping(Path(path))
+    if key in data:
+        section = data[key]
+    elif "sources" in data or "name" in data:
+        section = None  # a dataset spec without this section: its defaults
+    else:
+        section = data
+    if section is not None and not isinstance(section, dict):
+        raise SpecError(key, f"must be a mapping in {path}")
+    return dict(section or {})
+
+
+def load_spec_section(path: str | Path | None, key: str, config_class: type[Config]) -> Config:
+    """One section of a spec file as its config class (defaults without a file), validated
+    with errors that name the offending key."""
+    return build_config(config_class, read_spec_section(path, key) or None, key)
 
 
 def load_spec(path: str | Path) -> DatasetSpec:
@@ -133,7 +169,7 @@ def load_spec(path: str | Path) -> DatasetSpec:
     )
 
 
-def _validate_declared_licenses(sources: tuple[Any, ...], policy: Any) -> None:
+def _validate_declared_licenses(sources: tuple[SourceConfig, ...], policy: LicensePolicy) -> None:
     """Invalid SPDX in a source's declared license is a spec error, named by its key."""
     from licensing.expressions import validate_spdx
     from licensing.manifests import validate_manifest

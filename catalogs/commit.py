@@ -1,0 +1,138 @@
+"""The end of a run: reconcile the ledger, then make the version visible in one commit.
+
+Idempotent per run id (`catalogs.versions.commit_version` returns the version a run committed
+already), so the orchestrator may retry it; derived data (the dedup signature index,
+`catalogs.signature_index`) is updated after it, outside the retried step.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curation.exceptions import CurationError
+from curation.ledger import concat_ledgers, reconcile
+from curation.pii.config import policy_fingerprint
+from curation.runs import RunPaths
+from curation.schema import conform
+from curation.stage import Stage
+from curation.tabular import read_staged
+
+if TYPE_CHECKING:
+    from catalogs.registry import CatalogSettings
+    from curation.spec import DatasetSpec
+
+
+class LedgerDoesNotReconcile(CurationError, RuntimeError):
+    """A run whose ledger does not account for every input: nothing is committed."""
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    dataset: str
+    version: str | None
+    location: str | None
+    reconciliation: dict[str, Any]
+    wall_seconds: float
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    # doc ids of the previous version that this version no longer carries (incremental runs)
+    replaced: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "dataset": self.dataset,
+            "version": self.version,
+            "table_location": self.location,
+            **self.reconciliation,
+            "wall_seconds": round(self.wall_seconds, 2),
+            "stage_seconds": {k: round(v, 2) for k, v in self.stage_seconds.items()},
+        }
+
+
+def collect_ledger(paths: RunPaths) -> pa.Table:
+    return concat_ledgers(pq.read_table(p) for p in sorted(paths.ledger.glob("*.parquet")))
+
+
+def commit_run(
+    final_paths: list[Path],
+    *,
+    spec: DatasetSpec,
+    run_id: str,
+    paths: RunPaths,
+    catalog_settings: CatalogSettings,
+    code_version: str,
+    version_name: str | None,
+    started: float,
+    previous_snapshot_id: int | None = None,
+) -> RunSummary:
+    """Reconcile the ledger, then make the version visible in one catalog commit.
+
+    In an incremental run (`previous_snapshot_id` set) the new version is the previous
+    version's unchanged rows, carried as they were (already redacted), plus this run's kept
+    documents; documents deleted or changed at the source are not carried.
+    """
+    import pyarrow.compute as pc
+
+    from catalogs.registry import open_catalog
+    from catalogs.versions import commit_version, load_dataset_table
+
+    documents = read_staged(final_paths)
+    ledger = collect_ledger(paths)
+    catalog = open_catalog(catalog_settings)
+    replaced: list[str] = []
+    if previous_snapshot_id is not None:
+        carried_ids = ledger.filter(
+            pc.equal(ledger.column("stage"), Stage.INCREMENTAL.value)
+        ).column("doc_id")
+        previous = (
+            load_dataset_table(catalog, spec.table_name)
+            .scan(snapshot_id=previous_snapshot_id)
+            .to_arrow()
+        )
+        in_carried = pc.is_in(previous.column("doc_id"), value_set=carried_ids.combine_chunks())
+        replaced = previous.filter(pc.invert(in_carried)).column("doc_id").to_pylist()
+        documents = pa.concat_tables([conform(previous.filter(in_carried)), documents])
+    documents = documents.sort_by("doc_id")
+    ingest = ledger.filter(pc.equal(ledger.column("stage"), Stage.INGEST.value))
+    check = reconcile(
+        ledger,
+        ingest.column("doc_id").combine_chunks(),
+        documents.column("doc_id").combine_chunks(),
+    )
+    if not check.ok:
+        raise LedgerDoesNotReconcile(
+            f"ledger does not reconcile, nothing committed: {'; '.join(check.problems)} "
+            f"(the run's ledger parts are kept in {paths.ledger} for inspection)"
+        )
+    summary = check.as_dict()
+    version = commit_version(
+        catalog,
+        spec.table_name,
+        documents,
+        ledger,
+        run_id=run_id,
+        spec_fingerprint=spec.fingerprint,
+        code_version=code_version,
+        summary={
+            k: summary[k]
+            for k in ("inputs", "kept", "dropped", "quarantined", "by_stage", "by_reason")
+        },
+        version_name=version_name,
+        properties={"pii_fingerprint": policy_fingerprint(spec.pii)},
+    )
+    return RunSummary(
+        run_id=run_id,
+        dataset=version.dataset,
+        version=version.name,
+        location=version.location,
+        reconciliation=summary,
+        wall_seconds=time.monotonic() - started,
+        replaced=replaced,
+    )

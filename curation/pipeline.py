@@ -1,0 +1,166 @@
+"""A run's stages over staged files: build each configured stage, run it on a batch file.
+
+Steps pass paths, not tables: each writes its surviving rows and its ledger rows into the run's
+folder (`curation.runs.RunPaths`), so a step can run in another process or on a Dask worker,
+and a crashed run leaves only staging files behind. Staged files are named
+`<stage>-<batch>.parquet` after the `Stage` that wrote them; the orchestration (which step
+after which, in parallel or not) is the Prefect flow's (`flows/curate_flow.py`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow.parquet as pq
+
+from curation.runs import RunPaths
+from curation.schema import conform
+from curation.stage import CurationStage, Scope, Stage, apply_decision, run_stage
+from curation.tabular import read_staged, write_atomic
+
+if TYPE_CHECKING:
+    from curation.ingest.sources import SourceConfig
+    from curation.spec import DatasetSpec
+
+# The stages of a run after ingest, in order. Dedup is the one that needs the whole run.
+STAGES = (Stage.LICENSE, Stage.QUALITY, Stage.DEDUP, Stage.PII)
+
+
+def stage_class(name: Stage) -> type[CurationStage]:
+    """The class that implements stage `name` (imported on first use: each pulls in its
+    libraries, spaCy and fastText among them)."""
+    if name is Stage.LICENSE:
+        from licensing.stage import LicenseStage
+
+        return LicenseStage
+    if name is Stage.QUALITY:
+        from filters.stage import QualityStage
+
+        return QualityStage
+    if name is Stage.DEDUP:
+        try:
+            from curation.dedup.stage import DedupStage
+        except ImportError:  # INTERIM until DedupStage lands
+            return _InterimDedup
+        return DedupStage
+    if name is Stage.PII:
+        from curation.pii.stage import PiiStage
+
+        return PiiStage
+    raise ValueError(f"{name} is not a configurable stage; stages are {', '.join(STAGES)}")
+
+
+def build_stage(
+    name: Stage,
+    spec: DatasetSpec,
+    *,
+    index_root: Path | None = None,
+    work_dir: Path | None = None,
+) -> CurationStage:
+    """The stage `name` configured by `spec`'s section for it.
+
+    `index_root`: the dedup signature index of the committed set (incremental runs);
+    `work_dir`: where a run-scope stage may spill (dedup's out-of-core backend).
+    """
+    cls: Any = stage_class(name)
+    if name is Stage.LICENSE:
+        return cls.for_sources(spec.license, spec.sources)
+    if name is Stage.QUALITY:
+        return cls(spec.quality)
+    if name is Stage.DEDUP:
+        from curation.dedup.index import SignatureIndex
+
+        index = SignatureIndex.open(index_root) if index_root is not None else None
+        return cls(spec.dedup, index=index, work_dir=work_dir)
+    return cls(spec.pii)
+
+
+def batch_name(path: Path) -> str:
+    """The batch part of a staged file name (`quality-hr-00003.parquet` -> `hr-00003`)."""
+    return path.stem.partition("-")[2]
+
+
+def ingest_to_staging(
+    source: SourceConfig, *, run_id: str, paths: RunPaths, batch_size: int, workers: int
+) -> list[Path]:
+    """Ingest one source: documents to staged batches, every input's decision to the ledger."""
+    from curation.ingest import ingest_source
+
+    staged = []
+    batches = ingest_source(source, run_id=run_id, batch_size=batch_size, workers=workers)
+    for number, batch in enumerate(batches):
+        name = f"{Stage.INGEST}-{source.id}-{number:05d}.parquet"
+        output = batch.as_stage_output()
+        result = apply_decision(Stage.INGEST, output.table, output.decision, run_id)
+        write_atomic(result.ledger, paths.ledger / name)
+        staged.append(write_atomic(result.table, paths.documents / name))
+    return staged
+
+
+def run_batch_stage(stage: CurationStage, batch: Path, *, run_id: str, paths: RunPaths) -> Path:
+    """Run a batch-scope stage on one staged batch; returns the survivors' staged file."""
+    if stage.scope is not Scope.BATCH:
+        raise ValueError(f"stage {stage.name} decides over the whole run, not per batch")
+    name = f"{stage.name}-{batch_name(batch)}.parquet"
+    result = run_stage(stage, conform(pq.read_table(batch)), run_id)
+    write_atomic(result.ledger, paths.ledger / name)
+    return write_atomic(conform(result.table), paths.documents / name)
+
+
+def run_run_stage(
+    stage: CurationStage,
+    batches: list[Path],
+    *,
+    run_id: str,
+    paths: RunPaths,
+    batch_size: int,
+) -> tuple[list[Path], Path | None]:
+    """Run a run-scope stage over every staged batch; re-batch the survivors by `doc_id`.
+
+    Returns the new batches and, when the stage produced signatures of the kept documents
+    (dedup), the staged file that holds them for the index update after the commit.
+    """
+    import pyarrow.compute as pc
+
+    table = read_staged(batches)
+    result = run_stage(stage, table, run_id)
+    write_atomic(result.ledger, paths.ledger / f"{stage.name}-run.parquet")
+    kept = conform(result.table).sort_by("doc_id")
+    signatures_path = None
+    signatures = result.artifacts.get("signatures")
+    if signatures is not None and signatures.num_rows:
+        signatures = signatures.filter(
+            pc.is_in(signatures.column("doc_id"), value_set=kept.column("doc_id"))
+        )
+        signatures_path = write_atomic(signatures, paths.root / "signatures.parquet")
+    staged = [
+        write_atomic(
+            kept.slice(start, batch_size),
+            paths.documents / f"{stage.name}-{number:05d}.parquet",
+        )
+        for number, start in enumerate(range(0, max(kept.num_rows, 1), batch_size))
+    ]
+    return staged, signatures_path
+
+
+class _InterimDedup:
+    name = Stage.DEDUP
+    scope = Scope.RUN
+
+    def __init__(self, cfg, *, index=None, work_dir=None):
+        self.cfg, self.index = cfg, index
+
+    def process(self, table):
+        import pyarrow as pa
+
+        from curation.dedup.stage import deduplicate
+        from curation.stage import StageOutput
+
+        outcome = deduplicate(table, self.cfg, index=self.index)
+        table = table.set_column(
+            table.schema.get_field_index("dedup_cluster"),
+            "dedup_cluster",
+            outcome.cluster_id.cast(pa.string()),
+        )
+        return StageOutput(table, outcome.decision, {"signatures": outcome.signatures})
