@@ -160,6 +160,8 @@ def commit_version(
     name = validate_version_name(version_name) if version_name else next_version_name(table)
     if name in table.metadata.refs:
         raise ValueError(f"dataset {qualified(dataset)} already has a version named {name!r}")
+    from catalogs.stats import stats_property
+
     properties = {
         **{f"{PROPERTY_PREFIX}{k}": v for k, v in (properties or {}).items()},
         f"{PROPERTY_PREFIX}run_id": run_id,
@@ -167,6 +169,7 @@ def commit_version(
         f"{PROPERTY_PREFIX}code_version": code_version,
         f"{PROPERTY_PREFIX}version": name,
         f"{PROPERTY_PREFIX}summary": json.dumps(summary, sort_keys=True, separators=(",", ":")),
+        f"{PROPERTY_PREFIX}stats": stats_property(documents, ledger),
     }
     if ledger.num_rows and not _has_run_snapshot(ledger_table, run_id):
         ledger_table.append(

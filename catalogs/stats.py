@@ -1,0 +1,297 @@
+"""Statistics of a version: what it holds, and how the run that made it got there.
+
+Computed once, column-wise, when a version is committed (`commit_version` stores them as the
+snapshot property `curate.stats`), so a catalog page or `curate catalog stats` reads a few
+kilobytes of snapshot metadata instead of scanning a million documents. Versions committed
+before the property existed get their stats computed from their rows and their run's ledger on
+request (`computed_at_commit: false`).
+
+Stats hold counts only: entity types of PII with how often each was found, never a value.
+
+The waterfall follows the documents through the stages in `STAGE_ORDER`: a stage's inputs are
+the survivors of the stage before it, and its survivors are its inputs less what it dropped or
+quarantined (a `modified` document, e.g. a redacted one, survives). Documents that an
+incremental run carries unchanged (stage `incremental`, reason `incremental.unchanged`) pass the
+later stages without a decision there and are counted as kept by them, so the last stage's
+survivors are the documents of the version.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from catalogs.exceptions import DatasetNotFound
+from catalogs.query import parse_reference
+from catalogs.versions import LEDGER_SUFFIX, get_version, load_dataset_table, snapshot_property
+from curation.ledger import STAGE_ORDER
+from curation.schema import conform
+
+if TYPE_CHECKING:
+    from pyiceberg.catalog import Catalog
+
+STATS_PROPERTY = "stats"
+UNKNOWN = "unknown"
+# The columns the stats read: everything but the text-derived metadata and provenance paths.
+STATS_COLUMNS = (
+    "doc_id",
+    "text",
+    "source_id",
+    "size_bytes",
+    "modified_at",
+    "mime_type",
+    "extractor",
+    "spdx",
+    "license_category",
+    "lang",
+    "quality_score",
+    "pii_counts",
+)
+DECISION_COLUMNS = ("doc_id", "stage", "decision", "reason")
+OUTCOMES = ("kept", "modified", "dropped", "quarantined")
+QUALITY_BINS = 10
+# A token is a run of non-whitespace, whitespace as `str.split()` sees it: Unicode White_Space
+# (Rust regex's `\s`) plus the ASCII separators \x1c-\x1f.
+_TOKEN = r"[^\s\x1c-\x1f]+"
+
+
+def compute_version_stats(
+    documents: pa.Table, ledger: pa.Table, *, at_commit: bool = False
+) -> dict[str, Any]:
+    """Stats of a version from all its rows and the ledger of the run that made it.
+
+    `documents` needs the columns of `STATS_COLUMNS` (missing ones count as nulls); `ledger`
+    needs `stage`, `decision` and `reason`. `at_commit` says whether the stats are being taken
+    while the version is committed (then stored with it) or later from its snapshot.
+
+    Examples
+    --------
+    >>> docs = pa.table({"doc_id": ["a", "b"], "text": ["one two", "three"],
+    ...                  "source_id": ["hr", "hr"], "source_uri": ["u1", "u2"]})
+    >>> stats = compute_version_stats(docs, pa.table({"stage": ["ingest"] * 2,
+    ...     "decision": ["kept", "kept"], "reason": pa.nulls(2, pa.string())}))
+    >>> stats["documents"], stats["tokens"], stats["by_source"], stats["by_language"]
+    (2, 3, {'hr': 2}, {'unknown': 2})
+    >>> stats["waterfall"][0]["inputs"], stats["kept"]
+    (2, 2)
+    """
+    documents = conform(documents)
+    text = documents.column("text")
+    characters = pc.fill_null(pc.utf8_length(text), 0)
+    waterfall = _waterfall(ledger)
+    quality, unscored = _quality_histogram(documents.column("quality_score"))
+    pii_entities, documents_with_pii = _pii(documents.column("pii_counts"))
+    first, last = pc.min_max(documents.column("modified_at")).values()
+    return {
+        "documents": documents.num_rows,
+        "characters": _sum(characters),
+        "tokens": _count_tokens(text),
+        "bytes": _sum(pc.binary_length(text)),
+        "source_bytes": _sum(documents.column("size_bytes")),
+        "by_source": _value_counts(documents.column("source_id")),
+        "by_license": _value_counts(documents.column("spdx")),
+        "by_license_category": _value_counts(documents.column("license_category")),
+        "by_language": _value_counts(documents.column("lang")),
+        "by_mime_type": _value_counts(documents.column("mime_type")),
+        "by_extractor": _value_counts(documents.column("extractor")),
+        "length_histogram": _length_histogram(characters),
+        "quality_histogram": quality,
+        "quality_unscored": unscored,
+        "pii_entities": pii_entities,
+        "documents_with_pii": documents_with_pii,
+        "waterfall": waterfall,
+        "inputs": waterfall[0]["inputs"] if waterfall else 0,
+        "kept": _survivors(waterfall[-1]) if waterfall else 0,
+        "time_span": {
+            "first_modified": _isoformat(first.as_py()),
+            "last_modified": _isoformat(last.as_py()),
+        },
+        "computed_at_commit": at_commit,
+    }
+
+
+def stats_property(documents: pa.Table, ledger: pa.Table) -> str:
+    """The `curate.stats` snapshot property of a version being committed (compact JSON)."""
+    stats = compute_version_stats(documents, ledger, at_commit=True)
+    return json.dumps(stats, separators=(",", ":"))
+
+
+def version_stats(catalog: Catalog, reference: str) -> dict[str, Any]:
+    """Stats of `NAME` (newest version) or `NAME@VERSION`, with the version's identity.
+
+    Reads the stats stored at commit time, which touches snapshot metadata only; a version
+    committed without them has them computed from its rows and its run's ledger.
+    """
+    name, version_name = parse_reference(reference)
+    version = get_version(catalog, name, version_name)
+    stored = snapshot_property(catalog, name, version.snapshot_id, STATS_PROPERTY)
+    if stored:
+        stats = json.loads(stored)
+    else:
+        documents = (
+            load_dataset_table(catalog, name)
+            .scan(snapshot_id=version.snapshot_id, selected_fields=STATS_COLUMNS)
+            .to_arrow()
+        )
+        stats = compute_version_stats(documents, read_run_decisions(catalog, name, version.run_id))
+    return {
+        "dataset": version.dataset,
+        "version": version.name,
+        "snapshot_id": version.snapshot_id,
+        "run_id": version.run_id,
+        "created_at": version.created_at,
+        **stats,
+    }
+
+
+def read_run_decisions(catalog: Catalog, dataset: str, run_id: str | None) -> pa.Table:
+    """The ledger rows of one run without their details (the bulk of a ledger's bytes).
+
+    Empty when the version names no run or the dataset has no ledger table.
+    """
+    from pyiceberg.expressions import EqualTo
+
+    empty = pa.table({c: pa.array([], pa.string()) for c in DECISION_COLUMNS})
+    if run_id is None:
+        return empty
+    try:
+        ledger = load_dataset_table(catalog, dataset + LEDGER_SUFFIX)
+    except DatasetNotFound:
+        return empty
+    return ledger.scan(
+        row_filter=EqualTo("run_id", run_id), selected_fields=DECISION_COLUMNS
+    ).to_arrow()
+
+
+def _sum(values: pa.Array | pa.ChunkedArray) -> int:
+    return int(pc.sum(values).as_py() or 0)
+
+
+def _count_tokens(text: pa.ChunkedArray) -> int:
+    """Whitespace-separated tokens of every document.
+
+    Polars' regex counts about four times faster than Arrow's RE2 kernel (2 s against 8 s for
+    580 MB of text), and this is the one pass over the text that the stats cannot avoid.
+    """
+    counts = pl.from_arrow(text).str.count_matches(_TOKEN)
+    return int(counts.sum() or 0)
+
+
+def _isoformat(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _value_counts(column: pa.ChunkedArray) -> dict[str, int]:
+    """Documents per value, most frequent first; nulls under "unknown"."""
+    counts: dict[str, int] = {}
+    for entry in pc.value_counts(column).to_pylist():
+        key = UNKNOWN if entry["values"] is None else str(entry["values"])
+        counts[key] = counts.get(key, 0) + entry["counts"]
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _length_histogram(characters: pa.ChunkedArray) -> list[dict[str, int]]:
+    """Documents per power-of-2 range of characters: [0, 1), [1, 2), [2, 4), [4, 8), ...
+
+    `frexp` gives the binary exponent exactly for every integer below 2**53, where a float
+    `log2` rounds 2**k - 1 up to k for large k.
+    """
+    lengths = characters.to_numpy().astype(np.float64)
+    _, exponent = np.frexp(lengths)
+    counts = np.bincount(exponent, minlength=1)
+    return [
+        {
+            "lo": 0 if e == 0 else 2 ** (int(e) - 1),
+            "hi": 1 if e == 0 else 2 ** int(e),
+            "documents": int(counts[e]),
+        }
+        for e in np.flatnonzero(counts)
+    ]
+
+
+def _quality_histogram(scores: pa.ChunkedArray) -> tuple[list[dict[str, Any]], int]:
+    """Documents per tenth of [0, 1] (1.0 in the last bin), and how many have no score.
+
+    Scores are float32: 0.7 is stored as 0.69999998, so scaled values are rounded to five
+    decimals before the floor, else a score on a bin edge would land in the bin below.
+    """
+    values = scores.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    scored = values[~np.isnan(values)]
+    bins = np.clip(np.floor(np.round(scored * QUALITY_BINS, 5)), 0, QUALITY_BINS - 1)
+    counts = np.bincount(bins.astype(np.int64), minlength=QUALITY_BINS)
+    histogram = [
+        {
+            "lo": round(i / QUALITY_BINS, 1),
+            "hi": round((i + 1) / QUALITY_BINS, 1),
+            "documents": int(counts[i]),
+        }
+        for i in range(QUALITY_BINS)
+    ]
+    return histogram, int(len(values) - len(scored))
+
+
+def _pii(pii_counts: pa.ChunkedArray) -> tuple[dict[str, int], int]:
+    """Total count per entity type, and the number of documents with any PII found."""
+    entries = pc.list_flatten(pii_counts)
+    parents = pc.list_parent_indices(pii_counts)
+    values = pc.fill_null(pc.struct_field(entries, "value"), 0).cast(pa.int64())
+    keys = pc.fill_null(pc.struct_field(entries, "key"), UNKNOWN)
+    totals = pa.table({"key": keys, "value": values}).group_by("key").aggregate([("value", "sum")])
+    entities = dict(zip(totals["key"].to_pylist(), totals["value_sum"].to_pylist(), strict=True))
+    with_pii = pc.count_distinct(parents.filter(pc.greater(values, 0))).as_py()
+    return dict(sorted(entities.items(), key=lambda kv: (-kv[1], kv[0]))), int(with_pii)
+
+
+def _stage_rank(stage: str) -> tuple[int, str]:
+    return (STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER), stage)
+
+
+def _survivors(stage: dict[str, Any]) -> int:
+    return stage["inputs"] - stage["dropped"] - stage["quarantined"]
+
+
+def _waterfall(ledger: pa.Table) -> list[dict[str, Any]]:
+    """Per stage, in `STAGE_ORDER`: inputs (the previous stage's survivors), outcomes, reasons.
+
+    `kept` is what a stage let through unchanged: its inputs less what it modified, dropped or
+    quarantined, which counts carried documents of an incremental run as kept by the stages
+    they skip. The first stage's inputs are its ledger rows.
+    """
+    if ledger.num_rows == 0:
+        return []
+    ledger = ledger.select(["stage", "decision", "reason"])
+    decided: dict[str, dict[str, int]] = {}
+    grouped = ledger.group_by(["stage", "decision"]).aggregate([("stage", "count")])
+    for stage, decision, count in zip(
+        *(grouped[c].to_pylist() for c in ("stage", "decision", "stage_count")), strict=True
+    ):
+        decided.setdefault(stage, {})[decision] = count
+    reasons: dict[str, dict[str, int]] = {}
+    with_reason = ledger.filter(pc.is_valid(ledger["reason"]))
+    grouped = with_reason.group_by(["stage", "reason"]).aggregate([("stage", "count")])
+    for stage, reason, count in zip(
+        *(grouped[c].to_pylist() for c in ("stage", "reason", "stage_count")), strict=True
+    ):
+        reasons.setdefault(stage, {})[reason] = count
+    waterfall: list[dict[str, Any]] = []
+    for stage in sorted(decided, key=_stage_rank):
+        counts = decided[stage]
+        inputs = _survivors(waterfall[-1]) if waterfall else sum(counts.values())
+        outcome = {k: counts.get(k, 0) for k in OUTCOMES[1:]}
+        waterfall.append(
+            {
+                "stage": stage,
+                "inputs": inputs,
+                "kept": inputs - sum(outcome.values()),
+                **outcome,
+                "reasons": dict(
+                    sorted(reasons.get(stage, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+                ),
+            }
+        )
+    return waterfall
