@@ -51,9 +51,9 @@ WorkspaceOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 # Commands contributed by stage packages, each a module with `register(app)`.
-COMMAND_MODULES = ("ingest", "redact", "dedup", "license", "quality")
+COMMAND_MODULES = ("ingest", "redact", "dedup", "license", "quality", "audit", "erase")
 # `curate catalog ...` commands kept in their own modules, each with `register(catalog_app)`.
-CATALOG_COMMAND_MODULES = ("catalog_stats", "catalog_serve")
+CATALOG_COMMAND_MODULES = ("catalog_stats", "catalog_serve", "catalog_models")
 
 
 def fail(error: Exception) -> typer.Exit:
