@@ -9,8 +9,6 @@ libraries (Prefect, pyiceberg, Presidio, fastText) are imported inside commands 
 from __future__ import annotations
 
 import importlib
-import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +21,16 @@ import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 from curation.exceptions import CurationError  # noqa: E402
-from curation.workspace import Workspace, resolve_workspace  # noqa: E402
+from curation.workspace import Workspace  # noqa: E402
+from flows.options import (  # noqa: E402
+    JsonOption,
+    WorkspaceOption,
+    fail,
+    open_workspace,
+    print_json,
+    query_catalog,
+    stderr,
+)
 
 app = typer.Typer(
     name="curate",
@@ -36,54 +43,10 @@ catalog_app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog")
 
-stderr = Console(stderr=True)
-
-WorkspaceOption = Annotated[
-    str | None,
-    typer.Option(
-        "--workspace",
-        "-w",
-        help="Workspace folder (catalog, warehouse, runs, models). Default: $CURATE_WORKSPACE, "
-        "else ~/.local/share/curate.",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-
 # Commands contributed by stage packages, each a module with `register(app)`.
 COMMAND_MODULES = ("ingest", "redact", "dedup", "license", "quality", "audit", "erase")
 # `curate catalog ...` commands kept in their own modules, each with `register(catalog_app)`.
 CATALOG_COMMAND_MODULES = ("catalog_stats", "catalog_serve", "catalog_models")
-
-
-def fail(error: Exception) -> typer.Exit:
-    from rich.markup import escape
-
-    # One line however wide the terminal: the message names the problem and its fix.
-    stderr.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
-
-
-def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
-
-
-def open_workspace(option: str | None) -> Workspace:
-    workspace = resolve_workspace(option).ensure()
-    # Prefect keeps its database and settings inside the workspace, not in ~/.prefect.
-    os.environ.setdefault("PREFECT_HOME", str(workspace.prefect_home))
-    return workspace
-
-
-def query_catalog(workspace: str | None, query: Any, *args: Any) -> Any:
-    """Open the workspace catalog and run one catalog query, turning domain errors into exit 2."""
-    from catalogs.registry import CatalogSettings, open_catalog
-
-    ws = open_workspace(workspace)
-    try:
-        return query(open_catalog(CatalogSettings.for_workspace(ws)), *args)
-    except CurationError as error:
-        raise fail(error) from error
 
 
 def print_stage_counts(out: Console, by_stage: dict[str, dict[str, int]]) -> None:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from flows.options import fail
+
 if TYPE_CHECKING:
     from curation.ingest.report import IngestReport
     from curation.ingest.sources import SourceConfig
@@ -27,11 +29,6 @@ ingest_app = typer.Typer(
 def register(app: typer.Typer) -> None:
     """Add the `ingest` sub-app to the root `curate` app."""
     app.add_typer(ingest_app, name="ingest")
-
-
-def _fail(error: Exception) -> typer.Exit:
-    typer.echo(f"error: {error}", err=True)
-    return typer.Exit(2)
 
 
 @ingest_app.command("extract")
@@ -54,7 +51,7 @@ def extract_command(
             typer.echo(
                 json.dumps({"path": str(path), "reason": str(reason), "message": str(error)})
             )
-        raise _fail(error) from None
+        raise fail(error) from None
     if as_json:
         payload = {
             "path": str(path),
@@ -119,7 +116,7 @@ def scan_command(
         (source,) = load_sources([item], Path.cwd())
         report = _with_progress(source, scan_source, workers=workers, output=output)
     except CurationError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     if as_json:
         typer.echo(json.dumps(report.as_dict()))
         return

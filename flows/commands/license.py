@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from curation.exceptions import CurationError
+from flows.options import fail
 
 
 def license_command(
@@ -46,8 +47,7 @@ def license_command(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except CurationError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+        raise fail(error) from error
     if as_json:
         typer.echo(json.dumps([r.as_dict() for r in report], ensure_ascii=False))
         return

@@ -9,16 +9,12 @@ from typing import Any
 import typer
 
 from curation.exceptions import CurationError
+from flows.options import fail
 
 quality_app = typer.Typer(
     help="Train a quality classifier on your own examples; score files to pick thresholds.",
     no_args_is_help=True,
 )
-
-
-def _fail(error: Exception) -> typer.Exit:
-    typer.echo(f"error: {error}", err=True)
-    return typer.Exit(2)
 
 
 class VersionTexts:
@@ -133,7 +129,7 @@ def train(
             },
         )
     except CurationError as error:
-        raise _fail(error) from error
+        raise fail(error) from error
     result = trained.as_dict()
     if as_json:
         typer.echo(json.dumps(result, sort_keys=True))
@@ -215,7 +211,7 @@ def score(
             histogram_of=histogram_of or None,
         )
     except CurationError as error:
-        raise _fail(error) from error
+        raise fail(error) from error
     if as_json:
         typer.echo(json.dumps(report.as_dict(), sort_keys=True))
         return

@@ -1,0 +1,68 @@
+"""What every `curate` command shares: the workspace and JSON options, errors, JSON output.
+
+Errors a user can cause are domain exceptions (`CurationError`); a command turns one into a
+single line on stderr that names the problem and its fix, and exit code 2. `--json` prints
+exactly one JSON value on stdout, so a script can parse it while progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from curation.exceptions import CurationError
+from curation.workspace import Workspace, resolve_workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+stderr = Console(stderr=True)
+
+WorkspaceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace folder (catalog, warehouse, runs, models). Default: $CURATE_WORKSPACE, "
+        "else ~/.local/share/curate.",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON value on stdout.")]
+
+
+def fail(error: Exception) -> typer.Exit:
+    """Print `error` as one line on stderr and return the exit (code 2) to raise."""
+    from rich.markup import escape
+
+    # One line however wide the terminal: the message names the problem and its fix.
+    stderr.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def print_json(value: Any) -> None:
+    """One JSON value on stdout (non-JSON values such as paths and dates as strings)."""
+    sys.stdout.write(json.dumps(value, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def open_workspace(option: str | None) -> Workspace:
+    workspace = resolve_workspace(option).ensure()
+    # Prefect keeps its database and settings inside the workspace, not in ~/.prefect.
+    os.environ.setdefault("PREFECT_HOME", str(workspace.prefect_home))
+    return workspace
+
+
+def query_catalog(workspace: str | None, query: Callable[..., Any], *args: Any) -> Any:
+    """Open the workspace catalog and run one catalog query, turning domain errors into exit 2."""
+    from catalogs.registry import CatalogSettings, open_catalog
+
+    ws = open_workspace(workspace)
+    try:
+        return query(open_catalog(CatalogSettings.for_workspace(ws)), *args)
+    except CurationError as error:
+        raise fail(error) from error
