@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from curation.tabular import read_records, scan_records, write_atomic
 from filters.config import QualityConfig
 from filters.exceptions import QualityError
 from filters.langmix import ALLOWED_FRAC, MAIN_FRAC, allowed_frac
@@ -23,7 +24,6 @@ from filters.reasons import QualityReason
 from filters.signals import SIGNALS
 from filters.stage import allowed_languages, rule_outcomes, score_quality, signals_from_map
 
-JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 BATCH_ROWS = 2_000
 
 
@@ -108,31 +108,12 @@ class ScoreReport:
 
 def read_texts(path: Path, text_field: str, id_field: str) -> pl.DataFrame:
     """`id` and `text` columns from a JSONL or Parquet file (ids default to the row number)."""
-    if not path.is_file():
-        raise QualityError(f"input {path} does not exist: pass a .jsonl or .parquet file")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in JSONL_SUFFIXES:
-            frame = pl.read_ndjson(path, infer_schema_length=None)
-        elif suffix == ".parquet":
-            frame = pl.read_parquet(path)
-        else:
-            raise QualityError(f"{path}: unsupported input {suffix!r}: use .jsonl or .parquet")
-    except (pl.exceptions.ComputeError, OSError) as error:
-        raise QualityError(f"cannot read {path}: {error}") from error
-    if text_field not in frame.columns:
-        raise QualityError(
-            f"{path} has no field {text_field!r} (fields: {', '.join(frame.columns)}): "
-            "pass --text-field"
-        )
-    if id_field in frame.columns:
+    has_ids = id_field in scan_records(path).collect_schema() or id_field != "id"
+    frame = read_records(path, text_field=text_field, id_field=id_field if has_ids else None)
+    if has_ids:
         ids = frame[id_field].cast(pl.String)
-    elif id_field == "id":
-        ids = pl.Series(np.arange(frame.height)).cast(pl.String)
     else:
-        raise QualityError(
-            f"{path} has no field {id_field!r} (fields: {', '.join(frame.columns)}): pass --id-field"
-        )
+        ids = pl.Series(np.arange(frame.height)).cast(pl.String)
     return pl.DataFrame({"id": ids, "text": frame[text_field].cast(pl.String)})
 
 
@@ -225,14 +206,7 @@ def score_file(
     """Score a JSONL/Parquet file, write the per-row result (Parquet or JSONL by suffix)."""
     frame = read_texts(Path(input_path), text_field, id_field)
     result = score_frame(frame, cfg)
-    output_path = Path(output_path)
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    if output_path.suffix.lower() == ".parquet":
-        result.write_parquet(output_path)
-    elif output_path.suffix.lower() in JSONL_SUFFIXES:
-        result.write_ndjson(output_path)
-    else:
-        raise QualityError(f"output {output_path}: use a .parquet or .jsonl file name")
+    write_atomic(result, output_path)
     dropped_by = result.select(pl.col("dropped_by").explode().drop_nulls().value_counts(sort=True))
     by_rule = {
         row["dropped_by"]: row["count"] for row in dropped_by.unnest("dropped_by").to_dicts()

@@ -25,8 +25,13 @@ from curation.ingest.records import IngestBatch, micros_from_ns, rows_to_quarant
 from curation.ingest.sources import SourceConfig
 from curation.ledger import details_json
 from curation.schema import TIMESTAMP, conform, make_doc_id
+from curation.tabular import TABLE_FORMATS
 
-SUFFIXES = {"parquet": (".parquet", ".pq"), "jsonl": (".jsonl", ".ndjson", ".json")}
+# A source's files, by its type: the suffixes every tabular reader accepts (`curation.tabular`).
+SUFFIXES = {
+    fmt: tuple(suffix for suffix, of in TABLE_FORMATS.items() if of == fmt)
+    for fmt in ("parquet", "jsonl")
+}
 MIME = {"parquet": "application/vnd.apache.parquet", "jsonl": "application/x-ndjson"}
 EXTRACTOR = {"parquet": "pyarrow.parquet", "jsonl": "pyarrow.json"}
 
