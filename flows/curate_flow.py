@@ -138,6 +138,21 @@ def finish_task(
     if warning:
         get_run_logger().warning(warning)
     paths.finish(summary.reconciliation)
+    publish_summary_artifact(summary)
+
+
+def publish_summary_artifact(summary: RunSummary) -> None:
+    """The version's waterfall and catalog link, as a markdown artifact of this flow run."""
+    from prefect.artifacts import create_markdown_artifact
+
+    from catalogs.run_report import version_markdown
+
+    key = "".join(c if c.isalnum() else "-" for c in f"{summary.dataset}-version".lower())
+    create_markdown_artifact(
+        markdown=version_markdown(summary.as_dict()),
+        key=key,
+        description=f"{summary.dataset}@{summary.version}",
+    )
 
 
 @task(cache_policy=NO_CACHE, task_run_name="ensure-index")

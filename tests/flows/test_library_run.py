@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 import catalogs.versions
@@ -54,6 +58,13 @@ def test_a_run_from_the_library_reports_progress_and_returns_its_summary(tmp_pat
     assert seen["ingest"] == 7 and seen["license"] == 7 and seen["dedup"] == 7
     assert seen["pii"] == 6
     assert set(summary.stage_seconds) >= {"ingest", "license", "quality", "dedup", "pii", "commit"}
+    # the run published its summary as a Prefect artifact that links to the catalog page
+    database = Path(os.environ["PREFECT_HOME"]) / "prefect.db"
+    with sqlite3.connect(database) as connection:
+        artifacts = connection.execute("SELECT key, data FROM artifact").fetchall()
+    published = [data for key, data in artifacts if key == "curated-tiny-version"]
+    assert published and "/datasets/curated.tiny/versions/v1" in published[-1]
+    assert "| dedup | 7 | 1 | 0 | 6 |" in published[-1]
 
 
 def test_a_failure_after_the_catalog_commit_is_retried_into_the_same_version(tmp_path, monkeypatch):
