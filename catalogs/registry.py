@@ -34,7 +34,13 @@ class CatalogSettings:
         cls, workspace: Workspace, *, uri: str | None = None, warehouse: str | None = None
     ) -> CatalogSettings:
         uri = uri or os.environ.get("CURATE_CATALOG_URI") or f"sqlite:///{workspace.catalog_db}"
-        warehouse = warehouse or os.environ.get("CURATE_WAREHOUSE") or workspace.warehouse.as_uri()
+        # Not Path.as_uri(): pyiceberg does not percent-decode file URIs, so a workspace path
+        # with a space would put the warehouse beside the workspace, not in it.
+        warehouse = (
+            warehouse
+            or os.environ.get("CURATE_WAREHOUSE")
+            or f"file://{workspace.warehouse.resolve()}"
+        )
         kind = "rest" if uri.startswith(("http://", "https://")) else "sql"
         return cls(uri=uri, warehouse=warehouse, type=kind)
 

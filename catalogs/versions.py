@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 LEDGER_SUFFIX = "__ledger"
 SIDE_TABLE_SUFFIXES = (LEDGER_SUFFIX,)
 PROPERTY_PREFIX = "curate."
+# Row groups of 50,000 rows (pyiceberg's default is 2^20): a page of samples, a document
+# lookup or an erasure rewrite decompresses one row group of text, not a whole file.
+TABLE_PROPERTIES = {"write.parquet.row-group-limit": "50000"}
 _VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -119,7 +122,9 @@ def check_new_version_name(catalog: Catalog, dataset: str, name: str) -> None:
 def _ensure_table(catalog: Catalog, identifier: str, schema: pa.Schema) -> Table:
     namespace, _ = split_identifier(identifier)
     catalog.create_namespace_if_not_exists(namespace)
-    return catalog.create_table_if_not_exists(qualified(identifier), schema=schema)
+    return catalog.create_table_if_not_exists(
+        qualified(identifier), schema=schema, properties=TABLE_PROPERTIES
+    )
 
 
 def next_version_name(table: Table) -> str:
