@@ -44,7 +44,17 @@ catalog_app = typer.Typer(
 app.add_typer(catalog_app, name="catalog")
 
 # Commands contributed by stage packages, each a module with `register(app)`.
-COMMAND_MODULES = ("ingest", "redact", "dedup", "license", "quality", "audit", "erase")
+COMMAND_MODULES = (
+    "ingest",
+    "redact",
+    "dedup",
+    "license",
+    "quality",
+    "audit",
+    "erase",
+    "deploy",
+    "doctor",
+)
 # `curate catalog ...` commands kept in their own modules, each with `register(catalog_app)`.
 CATALOG_COMMAND_MODULES = ("catalog_stats", "catalog_serve", "catalog_models")
 
