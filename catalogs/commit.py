@@ -34,6 +34,8 @@ class LedgerDoesNotReconcile(CurationError, RuntimeError):
 
 @dataclass
 class RunSummary:
+    """What a run made: its version, the reconciled counts, and where the time went."""
+
     run_id: str
     dataset: str
     version: str | None
@@ -43,6 +45,8 @@ class RunSummary:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     # doc ids of the previous version that this version no longer carries (incremental runs)
     replaced: list[str] = field(default_factory=list)
+    # batches per stage that a resumed run found finished and did not run again
+    resumed_batches: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +57,7 @@ class RunSummary:
             **self.reconciliation,
             "wall_seconds": round(self.wall_seconds, 2),
             "stage_seconds": {k: round(v, 2) for k, v in self.stage_seconds.items()},
+            "resumed_batches": self.resumed_batches,
         }
 
 

@@ -79,8 +79,10 @@ def split_unchanged(batch_path: Path, *, previous: pa.Table, run_id: str, paths:
     """
     import pyarrow.compute as pc
 
-    table = conform(pq.read_table(batch_path))
     name = f"{Stage.INCREMENTAL}-{batch_name(batch_path)}.parquet"
+    if (paths.documents / name).exists() and (paths.ledger / name).exists():
+        return paths.documents / name  # finished before the run was interrupted
+    table = conform(pq.read_table(batch_path))
     keys = pc.binary_join_element_wise(
         table.column("doc_id"), table.column("content_sha256"), "\x00"
     )

@@ -23,6 +23,7 @@ def run(
     incremental: bool = False,
     version: str | None = None,
     on_progress: OnProgress | None = None,
+    resume: bool = False,
 ) -> RunSummary:
     """Run `spec` (a loaded spec or its YAML/TOML file) and commit a new version.
 
@@ -36,4 +37,5 @@ def run(
         incremental=incremental,
         version=version,
         on_progress=on_progress,
+        resume=resume,
     )

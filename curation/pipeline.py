@@ -84,17 +84,29 @@ def batch_name(path: Path) -> str:
 def ingest_to_staging(
     source: SourceConfig, *, run_id: str, paths: RunPaths, batch_size: int, workers: int
 ) -> list[Path]:
-    """Ingest one source: documents to staged batches, every input's decision to the ledger."""
+    """Ingest one source: documents to staged batches, every input's decision to the ledger.
+
+    A resumed run skips a source whose ingest finished; one that was cut off is ingested
+    again from its start (its partial batches removed first).
+    """
     from curation.ingest import ingest_source
 
+    step = f"{Stage.INGEST}-{source.id}"
+    finished = paths.done(step)
+    if finished is not None:
+        return finished["outputs"]
+    pattern = f"{step}-[0-9][0-9][0-9][0-9][0-9].parquet"
+    for partial in [*paths.documents.glob(pattern), *paths.ledger.glob(pattern)]:
+        partial.unlink()
     staged = []
     batches = ingest_source(source, run_id=run_id, batch_size=batch_size, workers=workers)
     for number, batch in enumerate(batches):
-        name = f"{Stage.INGEST}-{source.id}-{number:05d}.parquet"
+        name = f"{step}-{number:05d}.parquet"
         output = batch.as_stage_output()
         result = apply_decision(Stage.INGEST, output.table, output.decision, run_id)
         write_atomic(result.ledger, paths.ledger / name)
         staged.append(write_atomic(result.table, paths.documents / name))
+    paths.mark_done(step, staged)
     return staged
 
 
@@ -103,9 +115,12 @@ def run_batch_stage(stage: CurationStage, batch: Path, *, run_id: str, paths: Ru
     if stage.scope is not Scope.BATCH:
         raise ValueError(f"stage {stage.name} decides over the whole run, not per batch")
     name = f"{stage.name}-{batch_name(batch)}.parquet"
+    output = paths.documents / name
+    if output.exists() and (paths.ledger / name).exists():
+        return output  # finished before the run was interrupted: its ledger part is written first
     result = run_stage(stage, conform(pq.read_table(batch)), run_id)
     write_atomic(result.ledger, paths.ledger / name)
-    return write_atomic(conform(result.table), paths.documents / name)
+    return write_atomic(conform(result.table), output)
 
 
 def run_run_stage(
@@ -123,6 +138,10 @@ def run_run_stage(
     """
     import pyarrow.compute as pc
 
+    finished = paths.done(str(stage.name))
+    if finished is not None:
+        signatures_done = paths.root / "signatures.parquet"
+        return finished["outputs"], signatures_done if signatures_done.exists() else None
     table = read_staged(batches)
     result = run_stage(stage, table, run_id)
     write_atomic(result.ledger, paths.ledger / f"{stage.name}-run.parquet")
@@ -141,7 +160,14 @@ def run_run_stage(
         )
         for number, start in enumerate(range(0, max(kept.num_rows, 1), batch_size))
     ]
+    paths.mark_done(str(stage.name), staged)
     return staged, signatures_path
+
+
+def finished_batches(stage: Stage, batches: list[Path], paths: RunPaths) -> int:
+    """How many of `batches` a batch stage finished already (a resumed run skips them)."""
+    names = [f"{stage}-{batch_name(b)}.parquet" for b in batches]
+    return sum((paths.documents / n).exists() and (paths.ledger / n).exists() for n in names)
 
 
 class _InterimDedup:

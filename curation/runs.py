@@ -45,6 +45,72 @@ class RunPaths:
     def owner(self) -> Path:
         return self.root / "owner.lock"
 
+    @property
+    def record(self) -> Path:
+        """`run.json`: what the run is for (dataset, spec fingerprint, options), so an
+        interrupted run can be found and resumed with the same options."""
+        return self.root / "run.json"
+
+    @property
+    def steps_done(self) -> Path:
+        """One JSON file per finished step that spans batches (a source's ingest, dedup)."""
+        return self.root / "done"
+
+    def write_record(self, record: dict[str, Any]) -> None:
+        if not self.record.exists():
+            self.record.write_text(json.dumps(record, indent=2, sort_keys=True))
+
+    def read_record(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.record.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def mark_done(self, step: str, outputs: list[Path], **extra: Any) -> None:
+        """Record that `step` finished with these staged outputs (written after them, atomically)."""
+        self.steps_done.mkdir(parents=True, exist_ok=True)
+        record = {"outputs": [str(p.relative_to(self.root)) for p in outputs], **extra}
+        temporary = self.steps_done / f".{step}.json.partial"
+        temporary.write_text(json.dumps(record))
+        temporary.replace(self.steps_done / f"{step}.json")
+
+    def done(self, step: str) -> dict[str, Any] | None:
+        """A finished step's record with its outputs as paths, or None when it must run (not
+        finished, or an output is gone)."""
+        try:
+            record = json.loads((self.steps_done / f"{step}.json").read_text())
+        except (OSError, ValueError):
+            return None
+        outputs = [self.root / p for p in record["outputs"]]
+        if not all(p.exists() for p in outputs):
+            return None
+        return {**record, "outputs": outputs}
+
+    @property
+    def resumable(self) -> bool:
+        """A run whose process died mid-way: staged batches left, no outcome recorded."""
+        return (
+            self.documents.is_dir()
+            and not (self.root / "summary.json").exists()
+            and not (self.root / "error.json").exists()
+            and self.read_record() is not None
+            and not self.is_alive()
+        )
+
+    def is_alive(self) -> bool:
+        """Whether a process holds this run's lock (this one included)."""
+        if str(self.root) in _CLAIMS:
+            return True
+        if not self.owner.exists():
+            return False
+        with self.owner.open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
     def ensure(self) -> RunPaths:
         self.documents.mkdir(parents=True, exist_ok=True)
         self.ledger.mkdir(parents=True, exist_ok=True)
@@ -121,6 +187,21 @@ class RunPaths:
 
 # Run folders this process holds: root -> open lock file (kept open for the lock's lifetime).
 _CLAIMS: dict[str, Any] = {}
+
+
+def find_resumable_run(runs_root: Path, dataset: str, spec_fingerprint: str) -> RunPaths | None:
+    """The newest interrupted run of `dataset` under the same spec, if any."""
+    candidates = []
+    for record_path in runs_root.glob("*/run.json"):
+        paths = RunPaths(record_path.parent)
+        record = paths.read_record() or {}
+        if (
+            record.get("dataset") == dataset
+            and record.get("spec_fingerprint") == spec_fingerprint
+            and paths.resumable
+        ):
+            candidates.append(paths)
+    return max(candidates, key=lambda p: p.root.name, default=None)
 
 
 def sweep_dead_runs(runs_root: Path) -> list[str]:

@@ -99,13 +99,20 @@ def run(
             "carry the rest over unchanged."
         ),
     ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue the newest run of this dataset whose process died (same spec), "
+            "skipping every batch it finished."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Run the pipeline on SPEC and commit a new version of its dataset."""
     ws = open_workspace(workspace)
     try:
         summary = run_pipeline(
-            spec, ws, version_name=version, quiet=as_json, incremental=incremental
+            spec, ws, version_name=version, quiet=as_json, incremental=incremental, resume=resume
         )
     except CurationError as error:
         raise fail(error) from error
@@ -122,6 +129,7 @@ def run_pipeline(
     version_name: str | None,
     quiet: bool,
     incremental: bool = False,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """`curation.run` with a live progress display on stderr."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -130,8 +138,9 @@ def run_pipeline(
     from flows.run import check_before_run, run_spec
 
     loaded = load_spec(spec)
-    # checked here too, so a bad name fails before the progress display and Prefect's start
-    check_before_run(loaded, workspace, version_name)
+    if not resume:
+        # checked here too, so a bad name fails before the progress display and Prefect's start
+        check_before_run(loaded, workspace, version_name)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -156,6 +165,7 @@ def run_pipeline(
             incremental=incremental,
             version=version_name,
             on_progress=update,
+            resume=resume,
         )
     return summary.as_dict()
 

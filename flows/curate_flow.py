@@ -23,6 +23,7 @@ from catalogs.commit import RunSummary, commit_run
 from curation.pipeline import (
     STAGES,
     build_stage,
+    finished_batches,
     ingest_to_staging,
     run_batch_stage,
     run_run_stage,
@@ -192,6 +193,16 @@ def curate_flow(
         validate_policy(spec.pii)
     else:
         get_redactor(spec.pii)
+    # Claimed before the sweep, so that a resumed run's staging is not swept as a dead run's.
+    paths = RunPaths(workspace.runs / run_id).ensure()
+    paths.write_record(
+        {
+            "dataset": spec.table_name,
+            "spec_fingerprint": spec.fingerprint,
+            "incremental": incremental,
+            "version_name": version_name,
+        }
+    )
     swept = sweep_dead_runs(workspace.runs)
     if swept:
         get_run_logger().warning(
@@ -199,7 +210,6 @@ def curate_flow(
             len(swept),
             ", ".join(swept),
         )
-    paths = RunPaths(workspace.runs / run_id).ensure()
     try:
         return _stages(spec, workspace, run_id, paths, version_name, incremental, started)
     except BaseException as error:
@@ -248,9 +258,11 @@ def _stages(
         with timed(timings, Stage.INCREMENTAL):
             batches = map_batches(carry_task, batches, previous, run_id, paths)
     signatures = None
+    resumed: dict[str, int] = {}
     for name in STAGES:
         with timed(timings, name):
             if stage_class(name).scope is Scope.BATCH:
+                resumed[name] = finished_batches(name, batches, paths)
                 batches = map_batches(batch_stage_task, batches, name, spec, run_id, paths)
             else:
                 index = index_root if previous is not None else None
@@ -271,6 +283,9 @@ def _stages(
         )
         finish_task(summary, paths, index_root, signatures, previous_snapshot_id is not None)
     summary.stage_seconds = timings
+    summary.resumed_batches = {stage: n for stage, n in resumed.items() if n}
+    if summary.resumed_batches:
+        get_run_logger().info("resumed run: batches already done %s", summary.resumed_batches)
     summary.wall_seconds = time.monotonic() - started
     return summary
 

@@ -14,12 +14,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from curation.runs import RunPaths, new_run_id
+from curation.exceptions import CurationError
+from curation.runs import RunPaths, find_resumable_run, new_run_id
 
 if TYPE_CHECKING:
     from catalogs.commit import RunSummary
     from curation.spec import DatasetSpec
     from curation.workspace import Workspace
+
+
+class NothingToResume(CurationError):
+    """`--resume` with no interrupted run of the dataset under the same spec."""
+
 
 # Called with (stage name, documents decided since the last call).
 OnProgress = Callable[[str, int], None]
@@ -32,6 +38,7 @@ def run_spec(
     incremental: bool = False,
     version: str | None = None,
     on_progress: OnProgress | None = None,
+    resume: bool = False,
 ) -> RunSummary:
     """Curate `spec` (a loaded spec or its file) into a new version of its dataset.
 
@@ -39,6 +46,8 @@ def run_spec(
     folder). `version`: the new version's name (default: the spec's `output.version`, else the
     next `v<n>`). `on_progress(stage, n)` is called from a watcher thread as stages record
     decisions (it reads the run's staged ledger parts, so it sees work done on Dask workers too).
+    `resume`: continue the newest run of this dataset and spec whose process died, with its
+    options, skipping every batch it finished; an error when there is none.
     """
     from curation.offline import enforce_offline
     from curation.spec import DatasetSpec, load_spec
@@ -49,11 +58,24 @@ def run_spec(
     ws = workspace if isinstance(workspace, Workspace) else resolve_workspace(workspace)
     ws = ws.ensure()
     os.environ.setdefault("PREFECT_HOME", str(ws.prefect_home))
-    check_before_run(loaded, ws, version)
+    run_id = new_run_id()
+    if resume:
+        interrupted = find_resumable_run(ws.runs, loaded.table_name, loaded.fingerprint)
+        if interrupted is None:
+            raise NothingToResume(
+                f"no interrupted run of {loaded.table_name} under this spec to resume: "
+                "run without --resume"
+            )
+        record = interrupted.read_record() or {}
+        run_id, incremental = interrupted.root.name, bool(record.get("incremental"))
+        version = record.get("version_name")
+        # the interrupted run checked its version name before it started; a retry of its
+        # commit finds the version of its run id, so the name is not checked again
+    else:
+        check_before_run(loaded, ws, version)
 
     from flows.curate_flow import flow_for_runner
 
-    run_id = new_run_id()
     watcher = _ProgressWatcher(RunPaths(ws.runs / run_id), on_progress) if on_progress else None
     if watcher:
         watcher.start()
