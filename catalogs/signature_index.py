@@ -38,7 +38,12 @@ def ensure_signature_index(
     if version in SignatureIndex.open(index_root).versions():
         return False
     committed = load_dataset_table(catalog, spec.table_name).scan(snapshot_id=newest.snapshot_id)
-    output = build_stage(Stage.DEDUP, spec).process(committed.to_arrow())
+    # the out-of-core backend spills the committed text beside the index, not into /tmp
+    spill = index_root.parent / "rebuild-spill"
+    try:
+        output = build_stage(Stage.DEDUP, spec, work_dir=spill).process(committed.to_arrow())
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
     signatures = output.artifacts.get("signatures")
     shutil.rmtree(index_root, ignore_errors=True)
     if signatures is not None and signatures.num_rows:

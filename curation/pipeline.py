@@ -39,10 +39,8 @@ def stage_class(name: Stage) -> type[CurationStage]:
 
         return QualityStage
     if name is Stage.DEDUP:
-        try:
-            from curation.dedup.stage import DedupStage
-        except ImportError:  # INTERIM until DedupStage lands
-            return _InterimDedup
+        from curation.dedup.stage import DedupStage
+
         return DedupStage
     if name is Stage.PII:
         from curation.pii.stage import PiiStage
@@ -168,25 +166,3 @@ def finished_batches(stage: Stage, batches: list[Path], paths: RunPaths) -> int:
     """How many of `batches` a batch stage finished already (a resumed run skips them)."""
     names = [f"{stage}-{batch_name(b)}.parquet" for b in batches]
     return sum((paths.documents / n).exists() and (paths.ledger / n).exists() for n in names)
-
-
-class _InterimDedup:
-    name = Stage.DEDUP
-    scope = Scope.RUN
-
-    def __init__(self, cfg, *, index=None, work_dir=None):
-        self.cfg, self.index = cfg, index
-
-    def process(self, table):
-        import pyarrow as pa
-
-        from curation.dedup.stage import deduplicate
-        from curation.stage import StageOutput
-
-        outcome = deduplicate(table, self.cfg, index=self.index)
-        table = table.set_column(
-            table.schema.get_field_index("dedup_cluster"),
-            "dedup_cluster",
-            outcome.cluster_id.cast(pa.string()),
-        )
-        return StageOutput(table, outcome.decision, {"signatures": outcome.signatures})

@@ -46,6 +46,52 @@ class Category(StrEnum):
 
 CATEGORY_ORDER: dict[Category, int] = {c: i for i, c in enumerate(Category)}
 
+# Which copy of a duplicated text dedup keeps under `representative: most_permissive`, most
+# permissive first. It ranks what a license grants to whoever holds the curated set, which
+# differs from CATEGORY_ORDER (how restrictive an expression's branches are for the policy,
+# where the owner's own `internal` documents are as usable as permissive ones):
+# - public_domain, permissive, weak_copyleft, copyleft: public grants, by growing conditions
+#   (none; notices; share-alike of modified files; share-alike of the whole adaptation). Every
+#   recipient of the set, or of a model trained on it, holds the same rights.
+# - internal: every use inside the organization, none outside it. When an openly licensed copy
+#   of the same text exists, keeping it instead adds no confidentiality restriction to the set.
+# - non_commercial: some rights for anyone, but not commercial use, which an organization's
+#   own model usually is; internal documents at least allow that use, so they rank before.
+# - proprietary: no general grant; only what a contract says. Still more than unknown.
+# - unknown: nothing established.
+# A category outside `Category` ranks as unknown; a missing one (no license stage ran) after it.
+PERMISSIVENESS: tuple[Category, ...] = (
+    Category.PUBLIC_DOMAIN,
+    Category.PERMISSIVE,
+    Category.WEAK_COPYLEFT,
+    Category.COPYLEFT,
+    Category.INTERNAL,
+    Category.NON_COMMERCIAL,
+    Category.PROPRIETARY,
+    Category.UNKNOWN,
+)
+PERMISSIVENESS_RANK: dict[str, int] = {c.value: i for i, c in enumerate(PERMISSIVENESS)}
+MISSING_PERMISSIVENESS = len(PERMISSIVENESS)
+
+
+def permissiveness_rank(category: str | None) -> int:
+    """Rank of a license category under `PERMISSIVENESS`: 0 is the most permissive.
+
+    Category names are matched case-insensitively; unrecognized ones rank as unknown, a
+    missing one after unknown.
+
+    Examples
+    --------
+    >>> [permissiveness_rank(c) for c in ("public_domain", "internal", "proprietary", None)]
+    [0, 4, 6, 8]
+    >>> permissiveness_rank("Copyleft") == permissiveness_rank(Category.COPYLEFT)
+    True
+    """
+    if category is None:
+        return MISSING_PERMISSIVENESS
+    return PERMISSIVENESS_RANK.get(str(category).lower(), PERMISSIVENESS_RANK[Category.UNKNOWN])
+
+
 # ScanCode index category -> ours. "Free Restricted" licenses restrict the field of use (many
 # forbid commercial use); "Source-available"/"Commercial"/"Proprietary Free" grant no general
 # right to reuse; "Unstated License", "Patent License" and "CLA" say nothing about the text.

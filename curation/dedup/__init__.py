@@ -1,8 +1,10 @@
 """Exact and near-duplicate removal: column-wise MinHash-LSH, incremental across versions.
 
-The stage: `deduplicate(table, cfg, index=...) -> DedupOutcome`; the persistent index of
-committed versions: `SignatureIndex`; the spec section: `DedupConfig`; more documents than
-memory: `deduplicate_parquet` (in `curation.dedup.outofcore`, which needs DuckDB).
+The stage of a run: `DedupStage(cfg, index=..., work_dir=...)` (`curation.stage` contract),
+which runs one of two engines that decide identically: `deduplicate(table, cfg, index=...) ->
+DedupOutcome` in memory, or `deduplicate_table` / `deduplicate_parquet` (in
+`curation.dedup.outofcore`, DuckDB over Parquet) for more documents than memory. The
+persistent index of committed versions: `SignatureIndex`; the spec section: `DedupConfig`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from curation.dedup.config import DedupConfig
 from curation.dedup.exceptions import DedupError, DedupInputError, IndexMismatchError
 from curation.dedup.index import SignatureIndex
 from curation.dedup.reasons import DedupReason
-from curation.dedup.stage import DedupOutcome, deduplicate, index_params
+from curation.dedup.stage import DedupOutcome, DedupStage, deduplicate, index_params
 
 STAGE = "dedup"
 
@@ -22,6 +24,7 @@ __all__ = [
     "DedupInputError",
     "DedupOutcome",
     "DedupReason",
+    "DedupStage",
     "IndexMismatchError",
     "SignatureIndex",
     "deduplicate",

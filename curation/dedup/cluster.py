@@ -122,3 +122,54 @@ def assign(label: np.ndarray, fixed: np.ndarray, measure, kept_similarity: float
     joined = np.flatnonzero(centre != np.arange(n))
     score[joined] = measure(joined, centre[joined])
     return centre, score
+
+
+def in_margin(values: np.ndarray, threshold: float, margin: float) -> np.ndarray:
+    """Pairs whose estimated similarity lies within `margin` of `threshold`: the ones that
+    `verify: exact` measures again by true Jaccard."""
+    return np.abs(values - threshold) <= margin
+
+
+def verified_similarity(
+    estimate: Similarity,
+    exact: Similarity | None,
+    covers: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+    threshold: float,
+    margin: float,
+) -> Similarity:
+    """The similarity both engines verify and split clusters with: the MinHash estimate, or
+    true Jaccard (`exact`) where the estimate is within `margin` of `threshold` and `covers`
+    says both documents have a shingle set."""
+    if exact is None or covers is None:
+        return estimate
+
+    def similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        values = estimate(left, right)
+        near = in_margin(values, threshold, margin) & covers(left, right)
+        if near.any():
+            values[near] = exact(left[near], right[near])
+        return values
+
+    return similarity
+
+
+def follow_copies(target: np.ndarray, similarity: np.ndarray) -> np.ndarray:
+    """Re-point exact copies of a document that was itself dropped, in place; returns them.
+
+    `target[i]` is -1 for a kept row, a row number for a row dropped for another row of the
+    same numbering, anything below -1 for a row dropped for a document outside it (the
+    index). Exact copies point at their group's best row; when that row turned out a near
+    duplicate, its copies follow it to its kept document with its similarity, and so become
+    near duplicates too. Shared by both engines so they agree on those rows.
+
+    Examples
+    --------
+    >>> target = np.array([-1, 0, 1, -5, 3])  # 2 is a copy of 1, 4 of 3
+    >>> similarity = np.array([1.0, 0.9, 1.0, 0.85, 1.0])
+    >>> follow_copies(target, similarity).tolist(), target.tolist(), similarity.tolist()
+    ([2, 4], [-1, 0, 0, -5, -5], [1.0, 0.9, 0.9, 0.85, 0.85])
+    """
+    via = np.flatnonzero(target >= 0)
+    via = via[target[target[via]] != -1]
+    target[via], similarity[via] = target[target[via]], similarity[target[via]]
+    return via

@@ -50,6 +50,59 @@ def signature_schema(num_perm: int, bands: int) -> pa.Schema:
     )
 
 
+def signature_table(
+    doc_ids: pa.Array | pa.ChunkedArray | np.ndarray,
+    keys: np.ndarray,
+    sig: np.ndarray,
+    bands: np.ndarray,
+    nonempty: np.ndarray,
+    params: dict[str, Any],
+    shingles: pa.Array | None = None,
+) -> pa.Table:
+    """Rows for `SignatureIndex.add`, as both dedup engines write them.
+
+    `keys` (n, 2) uint64 exact-text keys, `sig` (n, num_perm) uint32, `bands` (n, bands)
+    uint64, `nonempty`: whether each document has shingles (documents without tokens get null
+    bands: their empty signatures would all collide); `shingles`: each document's distinct
+    shingle hashes, stored by runs with `verify: exact`. The schema carries `params`.
+    """
+    n_bands = params["bands"]
+    if isinstance(doc_ids, np.ndarray):
+        ids = pa.array(doc_ids.astype(object) if len(doc_ids) else [], pa.string())
+    else:
+        ids = doc_ids.cast(pa.string())
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks() if ids.num_chunks else pa.array([], pa.string())
+    band_values = pa.FixedSizeListArray.from_arrays(
+        pa.array(np.ascontiguousarray(bands, np.uint64).reshape(-1), pa.uint64()),
+        n_bands,
+        mask=pa.array(~np.asarray(nonempty, bool)),
+    )
+    columns = [
+        ids,
+        pa.array(np.ascontiguousarray(keys[:, 0], np.uint64)),
+        pa.array(np.ascontiguousarray(keys[:, 1], np.uint64)),
+        pa.FixedSizeListArray.from_arrays(
+            pa.array(np.ascontiguousarray(sig, np.uint32).reshape(-1), pa.uint32()),
+            params["num_perm"],
+        ),
+        band_values,
+    ]
+    if shingles is not None:
+        columns.append(shingles.cast(pa.list_(pa.uint32())))
+    schema = signature_rows_schema(params, with_shingles=shingles is not None)
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def signature_rows_schema(params: dict[str, Any], *, with_shingles: bool) -> pa.Schema:
+    """The schema of `signature_table`'s rows, carrying `params` (a Parquet round trip
+    renames list fields: cast to this to compare or append)."""
+    schema = signature_schema(params["num_perm"], params["bands"])
+    if with_shingles:
+        schema = schema.append(pa.field("shingles", pa.list_(pa.uint32())))
+    return schema.with_metadata({"curation.dedup.params": json.dumps(params, sort_keys=True)})
+
+
 class SignatureIndex:
     """MinHash signatures and LSH band hashes of the documents already in a dataset."""
 
@@ -95,14 +148,20 @@ class SignatureIndex:
         )
 
     def __len__(self) -> int:
-        files = self._files("signatures")
+        files = self.files("signatures")
         return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
 
-    def _files(self, kind: str) -> list[Path]:
-        return [self.path / f"version={v}" / f"{kind}.parquet" for v in self.versions()]
+    def files(self, kind: str) -> list[Path]:
+        """The existing `<kind>.parquet` files of every version (`signatures`, `bands`,
+        `shingles`), for engines that read the index with their own scans (DuckDB)."""
+        return [
+            path
+            for v in self.versions()
+            if (path := self.path / f"version={v}" / f"{kind}.parquet").is_file()
+        ]
 
     def _scan(self, kind: str) -> pl.LazyFrame | None:
-        files = self._files(kind)
+        files = self.files(kind)
         return pl.scan_parquet(files) if files else None
 
     def match_keys(self, key_hi: np.ndarray, key_lo: np.ndarray) -> pl.DataFrame:
@@ -137,7 +196,7 @@ class SignatureIndex:
 
     def shingles_of(self, doc_ids: list[str] | pl.Series) -> pl.DataFrame:
         """doc_id and stored shingle set of those index documents that have one."""
-        files = [f for f in self._files("shingles") if f.is_file()]
+        files = self.files("shingles")
         if not files:
             return pl.DataFrame(schema={"doc_id": pl.String, "shingles": pl.List(pl.UInt32)})
         wanted = pl.LazyFrame({"doc_id": pl.Series(doc_ids, dtype=pl.String)}).unique()

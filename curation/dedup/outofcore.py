@@ -3,30 +3,40 @@
 The in-memory stage holds every signature at once (10 M documents x 128 permutations = 5 GB,
 plus text); this variant keeps only one batch of text in memory and writes everything else to
 Parquet under `work_dir`, where DuckDB (sorting, exact-text groups, distinct pairs, signature
-joins: all able to spill to disk) and polars (one LSH band at a time) group it:
+joins: all able to spill to disk) and polars (one LSH band at a time) group it. It decides
+exactly what the in-memory stage decides (same representative order from
+`curation.dedup.ranking`, same verification, clustering and copy rule from
+`curation.dedup.cluster`), including against a `SignatureIndex` and with `verify: exact`:
 
 1. rank: DuckDB orders the documents by the representative rule reading only the small
    metadata columns; node ids are positions in that order (a lower node wins, as in memory).
 2. sketch: batches of text stream through the same column-wise shingling and MinHash code
-   as the stage; signatures go to `signatures/`, band hashes to `bands/band=<b>/`.
+   as the stage; signatures go to `signatures/`, band hashes to `bands/band=<b>/`, and under
+   `verify: exact` each document's distinct shingle hashes to `shingles/`.
 3. exact copies: DuckDB groups the 128-bit text keys; only the copies come back (node, best
-   node), and copies leave the near-duplicate search.
-4. candidates: one task per band (a tenth of the rows): polars drops hashes seen once, groups
-   the rest into pairs and writes `pairs/band-<b>.parquet`.
+   node), plus the documents whose text the index already holds; all of them leave the
+   near-duplicate search.
+4. candidates: DuckDB finds the index rows sharing a band hash with a new document (index
+   documents get the negative node ids -m..-1, so they rank before every new document, as
+   in memory); then one task per band (a tenth of the rows): polars drops hashes seen once,
+   groups the rest into pairs and writes `pairs/band-<b>.parquet`.
 5. verify: DuckDB makes the pairs distinct and joins each with both signatures, streamed to
-   numpy in batches.
-6. cluster: union-find components over the verified edges (two int64 per edge), then the
-   representative split, with signatures loaded only for documents in some component.
-7. write: only the duplicates (node, kept node, reason code, similarity) go back to DuckDB,
-   which joins doc ids and writes one row per input row in input order.
+   numpy in batches; under `verify: exact`, pairs near the threshold wait for step 6.
+6. cluster: signatures (and shingle sets) loaded only for documents of a remaining pair;
+   exact Jaccard where the estimate is near the threshold, union-find components over the
+   verified edges (two int64 per edge), then the representative split.
+7. write: only the duplicates (node, kept node or index id, reason code, similarity) go back
+   to DuckDB, which joins doc ids and writes one row per input row in input order; with
+   `keep_signatures`, the kept documents' rows for `SignatureIndex.add` stream to Parquet.
 
-Memory is bounded by one batch of text, one band of hashes, the edge list, the signatures of
-documents that have a near duplicate, a few arrays of n (80 MB per 10 M documents each) and
-DuckDB's `memory_limit`; everything else stays on disk. Measured with `bench/dedup_scale.py`
-on 10 M synthetic documents (2.9 GB of Parquet, 2 cores): 284 s (181 s on a two-worker
-LocalCluster), peak RSS 1.9 GB, 7.6 GB of work files at the peak. With a Dask scheduler the sketch (one task per row group) and
-candidate (one task per band) steps run as tasks that exchange only paths and small values;
-the DuckDB steps run where `deduplicate_parquet` is called.
+Memory is bounded by one batch of text, one band of hashes, the edge list, the signatures
+(and, under `verify: exact`, shingle sets) of documents that have a near-duplicate
+candidate, a few arrays of n (80 MB per 10 M documents each) and DuckDB's `memory_limit`;
+everything else stays on disk. Measured with `bench/dedup_scale.py` on 10 M synthetic
+documents (2.9 GB of Parquet, 2 cores): 284 s (181 s on a two-worker LocalCluster), peak RSS
+1.9 GB, 7.6 GB of work files at the peak. With a Dask scheduler the sketch (one task per row
+group) and candidate (one task per band) steps run as tasks that exchange only paths and small
+values; the DuckDB steps run where `deduplicate_parquet` is called.
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,31 +61,30 @@ from curation.dedup import cluster
 from curation.dedup.candidates import candidate_pairs
 from curation.dedup.config import DedupConfig
 from curation.dedup.exceptions import DedupInputError
+from curation.dedup.index import SignatureIndex, signature_rows_schema, signature_table
 from curation.dedup.minhash import band_hashes, signatures
+from curation.dedup.ranking import order_by_sql, rank_inputs, rank_select_sql
 from curation.dedup.reasons import DedupReason
 from curation.dedup.shingles import shingle_batch
-from curation.dedup.stage import index_params
+from curation.dedup.similarity import NodeSets, list_parts, sets_column
+from curation.dedup.stage import DedupOutcome, dedup_details, index_params
+from curation.stage import StageDecision
 
 log = logging.getLogger(__name__)
 
 _EXACT, _NEAR = 1, 2  # reason codes of the assignments, mapped to DedupReason in SQL
 _FETCH = 65536  # rows per Arrow batch streamed out of DuckDB
 
-_ORDER_SQL = {
-    "oldest": "modified_at ASC NULLS LAST, doc_id",
-    "newest": "modified_at DESC NULLS LAST, doc_id",
-    "longest": "length DESC, doc_id",
-    "most_permissive": "permissiveness ASC, modified_at ASC NULLS LAST, doc_id",
-}
-
 
 @dataclass(frozen=True)
 class OutOfCoreResult:
     """`assignments`: Parquet with doc_id, cluster_id, duplicate, reason, similarity, one row
-    per input row in input order."""
+    per input row in input order. `signatures`: with `keep_signatures`, Parquet of the kept
+    documents' rows for `SignatureIndex.add` (`DedupOutcome.signatures`' layout and order)."""
 
     assignments: Path
     stats: dict[str, Any]
+    signatures: Path | None = None
 
 
 def connect(work_dir: Path, memory_limit: str | None):
@@ -105,33 +115,31 @@ def _rank(con, files: list[str], columns: set[str], rule: str, out: Path) -> int
     """Write (row, node) for every input row, node = position in representative order.
 
     `row` counts rows across the files in order (file offset + DuckDB's `file_row_number`),
-    the numbering the sketch tasks use, whatever order DuckDB scans in.
+    the numbering the sketch tasks use, whatever order DuckDB scans in. The rank columns and
+    their order come from `curation.dedup.ranking`, as the in-memory stage's do.
     """
-    modified = "modified_at" if "modified_at" in columns else "NULL::TIMESTAMPTZ"
-    length = "coalesce(strlen(text), 0)" if rule == "longest" else "0"
-    category = "lower(license_category)" if "license_category" in columns else "NULL"
-    permissiveness = (
-        f"CASE WHEN {category} IS NULL THEN 5 WHEN {category} LIKE '%public%' THEN 0 "
-        f"WHEN {category} LIKE '%permissive%' THEN 1 WHEN {category} LIKE '%limited%' "
-        f"OR {category} LIKE '%weak%' THEN 2 WHEN {category} LIKE '%copyleft%' THEN 3 ELSE 4 END"
-    )
+    select = rank_select_sql(rule, columns)
     parts, offset = [], 0
     for file in files:
         parts.append(
-            f"SELECT ({offset} + file_row_number)::BIGINT AS row, doc_id::VARCHAR AS doc_id, "
-            f"{modified} AS modified_at, {length} AS length, {permissiveness} AS permissiveness "
+            f"SELECT ({offset} + file_row_number)::BIGINT AS row, {select} "
             f"FROM read_parquet({sql_path(file)}, file_row_number = true)"
         )
         offset += pq.ParquetFile(file).metadata.num_rows
     con.execute(
         f"""
         COPY (
-            SELECT row, (row_number() OVER (ORDER BY {_ORDER_SQL[rule]}) - 1)::BIGINT AS node
+            SELECT row, (row_number() OVER (ORDER BY {order_by_sql(rule)}) - 1)::BIGINT AS node
             FROM ({" UNION ALL ".join(parts)})
         ) TO {sql_path(out)} (FORMAT parquet)
         """
     )
     return offset
+
+
+def sql_list(paths: list[Path] | list[str]) -> str:
+    """Paths as an SQL list literal for `read_parquet`."""
+    return "[" + ", ".join(sql_path(p) for p in paths) + "]"
 
 
 def deduplicate_parquet(
@@ -142,32 +150,39 @@ def deduplicate_parquet(
     batch_size: int = 20_000,
     memory_limit: str | None = None,
     dask_scheduler: Any = None,
+    index: SignatureIndex | None = None,
+    keep_signatures: bool = False,
 ) -> OutOfCoreResult:
     """Deduplicate Parquet file(s) with `doc_id` and `text` (plus the representative rule's
     columns: `modified_at`, `license_category`) without holding them in memory.
 
     Returns the path of the assignments file inside `work_dir` (the intermediate partitions
     are removed) and stats with `phase_seconds` per phase (rank, sketch, exact, candidates,
-    verify, cluster, write). With `dask_scheduler` (a `distributed.Client`, or "threads" /
-    "processes"), shingling and MinHash run as one Dask task per Parquet row group and
-    candidate pairs as one task per LSH band; `work_dir` must then be on storage every worker
-    can read and write. Decisions equal the in-memory stage's for the same input with
-    `verify="estimated"` (`"exact"` is treated as `"estimated"`: shingle sets are not kept).
+    verify, cluster, write). With `index`, documents are matched against the committed set
+    as `deduplicate` matches them (index documents always win; `cluster_id` is then the index
+    document's id); with `keep_signatures`, the kept documents' signature rows are written too
+    (`OutOfCoreResult.signatures`). With `dask_scheduler` (a `distributed.Client`, or
+    "threads" / "processes"), shingling and MinHash run as one Dask task per Parquet row group
+    and candidate pairs as one task per LSH band; `work_dir` must then be on storage every
+    worker can read and write. Decisions equal the in-memory stage's for the same input.
     """
     started = time.perf_counter()
     phase = _Phases()
-    if cfg.verify == "exact":
-        log.warning("out-of-core dedup verifies by estimated Jaccard: shingle sets are not kept")
     files = [str(p) for p in (source if isinstance(source, list) else [source])]
     for file in files:
         if not Path(file).is_file():
             raise DedupInputError(f"input {file} does not exist or is not a file")
+    params = index_params(cfg)
+    if index is not None:
+        index.check_params(params)
     work = Path(work_dir)
     if work.exists():
         shutil.rmtree(work)
-    for sub in ("signatures", "bands", "pairs", "duckdb-tmp"):
+    exact_sets = cfg.verify == "exact"
+    for sub in ("signatures", "bands", "pairs", "duckdb-tmp") + (
+        ("shingles",) if exact_sets else ()
+    ):
         (work / sub).mkdir(parents=True)
-    params = index_params(cfg)
     n_bands = params["bands"]
     columns = set(pq.read_schema(files[0]).names)
     if not {"doc_id", "text"} <= columns:
@@ -197,7 +212,9 @@ def deduplicate_parquet(
             metadata = pq.ParquetFile(file).metadata
             for group in range(metadata.num_row_groups):
                 name = f"{number:05d}-{group:06d}"
-                tasks.append((file, group, first_row, str(work), name, params, batch_size))
+                tasks.append(
+                    (file, group, first_row, str(work), name, params, batch_size, exact_sets)
+                )
                 first_row += metadata.row_group(group).num_rows
         _run_tasks(_sketch_row_group, tasks, dask_scheduler, "sketch")
         (work / "nodes.npy").unlink()
@@ -206,7 +223,11 @@ def deduplicate_parquet(
     # 3. exact copies: every copy points at the best node with its text key; only the copies
     # leave DuckDB (the join's build side is the duplicated keys). Here and below a CTE is
     # never read twice: DuckDB would materialize it, where two scans of Parquet stream.
+    # target: -1 kept; node >= 0 dropped for that node; -2 - k dropped for index document
+    # `index_ids[k]` (the in-memory stage's encoding)
     with phase("exact"):
+        target = np.full(n, -1, np.int64)
+        index_ids: list[str] = []
         if cfg.exact:
             copies = con.execute(
                 f"""
@@ -216,41 +237,82 @@ def deduplicate_parquet(
                 WHERE s.node <> g.rep
                 """
             ).fetch_arrow_table()
-        else:
-            copies = pa.table({"node": pa.array([], pa.int64()), "rep": pa.array([], pa.int64())})
-        target = np.full(n, -1, np.int64)
-        target[copies.column("node").to_numpy()] = copies.column("rep").to_numpy()
-        is_copy = target != -1
+            target[copies.column("node").to_numpy()] = copies.column("rep").to_numpy()
+            del copies
+            if index is not None and index.files("signatures"):
+                _match_index_keys(con, index, sig_glob, target, index_ids)
+        excluded = target != -1
         copies_path = work / "copies.parquet"
-        pq.write_table(copies.select(["node"]), copies_path)
-        del copies
+        pq.write_table(pa.table({"node": np.flatnonzero(excluded)}), copies_path)
 
-    # 4. candidate pairs: one task per band (copies left out), made distinct later by DuckDB
+    # 4. candidate pairs: index rows sharing a bucket with a new document, then one task per
+    # band (exact copies and index matches left out), made distinct later by DuckDB
     with phase("candidates"):
-        copies_file = str(copies_path) if is_copy.any() else None
-        band_tasks = [(str(work), b, copies_file) for b in range(n_bands)]
+        copies_file = str(copies_path) if excluded.any() else None
+        hits_file, matched_ids, index_sig = None, [], np.zeros((0, cfg.num_perm), np.uint32)
+        if index is not None and index.files("bands"):
+            hits_file, matched_ids, index_sig = _match_index_bands(
+                con, index, work, sig_glob, copies_file, cfg.num_perm
+            )
+        m = len(matched_ids)
+        band_tasks = [(str(work), b, copies_file, hits_file) for b in range(n_bands)]
         raw_pairs = sum(_run_tasks(_band_pairs, band_tasks, dask_scheduler, "band"))
         shutil.rmtree(work / "bands")
     pairs_glob = sql_path(work / "pairs" / "*.parquet")
+    sig_source = f"read_parquet({sig_glob})"
+    if m:
+        index_sig_path = work / "index-signatures.parquet"
+        pq.write_table(
+            pa.table(
+                {
+                    "node": np.arange(-m, 0, dtype=np.int64),
+                    "signature": _fixed_list(index_sig, cfg.num_perm),
+                }
+            ),
+            index_sig_path,
+        )
+        sig_source = (
+            f"(SELECT node, signature FROM read_parquet({sig_glob}) UNION ALL "
+            f"SELECT node, signature FROM read_parquet({sql_path(index_sig_path)}))"
+        )
 
     # 5. verification: estimated Jaccard from both signatures, streamed in batches
     with phase("verify"):
-        left, right, candidates = _verify(con, cfg, pairs_glob, sig_glob)
+        left, right, candidates = _verify(con, cfg, pairs_glob, sig_source)
 
     # 6. components, then the representative split on the clustered nodes' signatures
     with phase("cluster"):
-        code, similarity = _cluster(con, cfg, n, left, right, target, is_copy, sig_glob)
+        code, similarity, verified = _cluster(
+            con,
+            cfg,
+            work,
+            n,
+            left,
+            right,
+            target,
+            excluded,
+            sig_glob,
+            index_sig,
+            _IndexSets(index, matched_ids) if exact_sets else None,
+            len(index_ids),
+        )
+        index_ids.extend(matched_ids)
 
     # 7. assignments, joined back to doc ids by node; only duplicates leave numpy
     with phase("write"):
         out = work / "assignments.parquet"
         duplicate = np.flatnonzero(code)
+        kept_node = target[duplicate]
+        external = kept_node < -1
+        kept_id = np.full(len(duplicate), None, dtype=object)
+        kept_id[external] = np.asarray(index_ids, dtype=object)[-2 - kept_node[external]]
         con.register(
             "decided",
             pa.table(
                 {
                     "node": duplicate,
-                    "kept_node": target[duplicate],
+                    "kept_node": pa.array(kept_node, mask=external),
+                    "kept_id": pa.array(kept_id, pa.string()),
                     "code": code[duplicate],
                     "similarity": similarity[duplicate],
                 }
@@ -261,7 +323,7 @@ def deduplicate_parquet(
             COPY (
                 WITH kept AS (SELECT node, doc_id FROM read_parquet({sig_glob})
                               WHERE node IN (SELECT kept_node FROM decided))
-                SELECT i.doc_id, coalesce(k.doc_id, i.doc_id) AS cluster_id,
+                SELECT i.doc_id, coalesce(k.doc_id, d.kept_id, i.doc_id) AS cluster_id,
                        d.node IS NOT NULL AS duplicate,
                        CASE d.code WHEN {_EXACT} THEN '{DedupReason.EXACT_DUPLICATE.value}'
                                    WHEN {_NEAR} THEN '{DedupReason.NEAR_DUPLICATE.value}'
@@ -273,22 +335,246 @@ def deduplicate_parquet(
             ) TO {sql_path(out)} (FORMAT parquet)
             """
         )
+        kept_signatures = None
+        if keep_signatures:
+            kept_signatures = _write_kept_signatures(con, work, sig_glob, params, exact_sets)
         con.close()
         shutil.rmtree(work / "pairs")
+        shutil.rmtree(work / "shingles", ignore_errors=True)
         shutil.rmtree(work / "duckdb-tmp", ignore_errors=True)
         copies_path.unlink()
+        for extra in ("index-hits.parquet", "index-signatures.parquet"):
+            (work / extra).unlink(missing_ok=True)
     stats = {
         "documents": n,
         "exact_duplicates": int((code == _EXACT).sum()),
         "near_duplicates": int((code == _NEAR).sum()),
         "kept": int(n - len(duplicate)),
+        "matched_index": int((target < -1).sum()),
         "band_pairs": int(raw_pairs),
         "candidate_pairs": int(candidates),
-        "verified_pairs": int(len(left)),
+        "verified_pairs": int(verified),
+        "index_candidates": int(m),
         "phase_seconds": phase.seconds,
         "seconds": round(time.perf_counter() - started, 3),
     }
-    return OutOfCoreResult(out, stats)
+    return OutOfCoreResult(out, stats, kept_signatures)
+
+
+def _match_index_keys(
+    con, index: SignatureIndex, sig_glob: str, target: np.ndarray, index_ids: list[str]
+) -> None:
+    """Point every document whose text the index holds at that index document (the smallest
+    index doc_id per text, leaving out index documents re-ingested in this batch), as
+    `deduplicate` does: the committed copy wins over every new one."""
+    matched = con.execute(
+        f"""
+        WITH ik AS (
+            SELECT i.key_hi, i.key_lo, min(i.doc_id) AS doc_id
+            FROM read_parquet({sql_list(index.files("signatures"))}) i
+                 SEMI JOIN read_parquet({sig_glob}) s USING (key_hi, key_lo)
+            WHERE i.doc_id NOT IN (SELECT doc_id FROM read_parquet({sig_glob}))
+            GROUP BY i.key_hi, i.key_lo)
+        SELECT s.node, ik.doc_id FROM read_parquet({sig_glob}) s JOIN ik USING (key_hi, key_lo)
+        """
+    ).fetch_arrow_table()
+    if not matched.num_rows:
+        return
+    ids, position = np.unique(
+        matched.column("doc_id").to_numpy(zero_copy_only=False).astype(str), return_inverse=True
+    )
+    start = len(index_ids)
+    index_ids.extend(ids.tolist())
+    target[matched.column("node").to_numpy()] = -2 - (start + position)
+
+
+def _match_index_bands(
+    con,
+    index: SignatureIndex,
+    work: Path,
+    sig_glob: str,
+    copies_file: str | None,
+    num_perm: int,
+) -> tuple[str | None, list[str], np.ndarray]:
+    """Index rows sharing a (band, hash) with a new document that is not an exact copy, as
+    `index-hits.parquet` (node, band, hash); index documents get nodes -m..-1 in doc_id
+    order. Returns that file, the matched doc ids and their signatures (m, num_perm)."""
+    band_files = sorted((work / "bands").glob("band=*/*.parquet"))
+    if not band_files:
+        return None, [], np.zeros((0, num_perm), np.uint32)
+    bands_glob = sql_path(work / "bands" / "*" / "*.parquet")
+    survivors = (
+        f"SELECT band::INTEGER AS band, hash "
+        f"FROM read_parquet({bands_glob}, hive_partitioning = true)"
+    )
+    if copies_file is not None:
+        survivors += f" WHERE node NOT IN (SELECT node FROM read_parquet({sql_path(copies_file)}))"
+    raw = work / "index-hits-raw.parquet"
+    con.execute(
+        f"""
+        COPY (
+            SELECT i.doc_id, i.band::INTEGER AS band, i.hash
+            FROM read_parquet({sql_list(index.files("bands"))}) i
+                 SEMI JOIN ({survivors}) b
+                 ON i.band::INTEGER = b.band AND i.hash = b.hash
+            WHERE i.doc_id NOT IN (SELECT doc_id FROM read_parquet({sig_glob}))
+        ) TO {sql_path(raw)} (FORMAT parquet)
+        """
+    )
+    matched = con.execute(
+        f"SELECT DISTINCT doc_id FROM read_parquet({sql_path(raw)}) ORDER BY doc_id"
+    ).fetch_arrow_table()
+    ids = matched.column("doc_id").to_pylist()
+    m = len(ids)
+    if not m:
+        raw.unlink()
+        return None, [], np.zeros((0, num_perm), np.uint32)
+    con.register("index_nodes", pa.table({"doc_id": ids, "node": np.arange(-m, 0, dtype=np.int64)}))
+    hits = work / "index-hits.parquet"
+    con.execute(
+        f"""
+        COPY (SELECT n.node, h.band, h.hash FROM read_parquet({sql_path(raw)}) h
+              JOIN index_nodes n USING (doc_id))
+        TO {sql_path(hits)} (FORMAT parquet)
+        """
+    )
+    con.unregister("index_nodes")
+    raw.unlink()
+    # signatures in doc_id order, as the in-memory stage loads them
+    wanted = pl.Series("doc_id", ids, dtype=pl.String)
+    loaded = wanted.to_frame().join(
+        index.signatures_of(wanted), on="doc_id", how="left", maintain_order="left"
+    )
+    index_sig = np.asarray(loaded["signature"].to_numpy(), np.uint32).reshape(m, num_perm)
+    return str(hits), ids, index_sig
+
+
+class _IndexSets:
+    """Stored shingle sets of the matched index documents, loaded when first needed."""
+
+    def __init__(self, index: SignatureIndex | None, matched_ids: list[str]) -> None:
+        self.index, self.matched_ids = index, matched_ids
+
+    def parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(node, flat hashes, counts) with index nodes -m..-1, or None without any."""
+        if self.index is None or not self.matched_ids:
+            return None
+        m = len(self.matched_ids)
+        stored = (
+            pl.DataFrame({"doc_id": self.matched_ids, "node": np.arange(-m, 0, dtype=np.int64)})
+            .join(self.index.shingles_of(self.matched_ids), on="doc_id", how="inner")
+            .sort("node")
+        )
+        if not stored.height:
+            return None
+        return list_parts(stored["node"].to_numpy(), stored["shingles"].to_arrow())
+
+
+def _write_kept_signatures(
+    con, work: Path, sig_glob: str, params: dict[str, Any], with_sets: bool
+) -> Path:
+    """The kept documents' rows for `SignatureIndex.add`, in node order, streamed to Parquet;
+    band hashes are recomputed from each batch's signatures."""
+    path = work / "kept-signatures.parquet"
+    sets_join = sets_select = ""
+    if with_sets:
+        sets_join = f"JOIN read_parquet({sql_path(work / 'shingles' / '*.parquet')}) h USING (node)"
+        sets_select = ", h.shingles"
+    reader = con.execute(
+        f"""
+        SELECT s.doc_id, s.key_hi, s.key_lo, s.nonempty, s.signature{sets_select}
+        FROM read_parquet({sig_glob}) s {sets_join}
+        WHERE s.node NOT IN (SELECT node FROM decided)
+        ORDER BY s.node
+        """
+    ).fetch_record_batch(_FETCH)
+    writer = None
+    try:
+        for chunk in reader:
+            k = chunk.num_rows
+            sig = _matrix(chunk.column("signature"), k, params["num_perm"])
+            table = signature_table(
+                chunk.column("doc_id"),
+                np.column_stack(
+                    [chunk.column("key_hi").to_numpy(), chunk.column("key_lo").to_numpy()]
+                ),
+                sig,
+                band_hashes(sig, params["bands"], params["rows"]),
+                chunk.column("nonempty").to_numpy(zero_copy_only=False),
+                params,
+                chunk.column("shingles") if with_sets else None,
+            )
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+        if writer is None:
+            empty = signature_table(
+                pa.array([], pa.string()),
+                np.zeros((0, 2), np.uint64),
+                np.zeros((0, params["num_perm"]), np.uint32),
+                np.zeros((0, params["bands"]), np.uint64),
+                np.zeros(0, bool),
+                params,
+                pa.array([], pa.list_(pa.uint32())) if with_sets else None,
+            )
+            writer = pq.ParquetWriter(path, empty.schema)
+            writer.write_table(empty)
+    finally:
+        if writer is not None:
+            writer.close()
+    return path
+
+
+def deduplicate_table(
+    table: pa.Table,
+    cfg: DedupConfig,
+    *,
+    index: SignatureIndex | None = None,
+    work_dir: str | Path | None = None,
+    memory_limit: str | None = None,
+    row_group_size: int = 100_000,
+) -> DedupOutcome:
+    """`deduplicate`'s result for an in-memory table, computed out of core.
+
+    The table's dedup columns (doc_id, text, modified_at, license_category) go to Parquet in a
+    fresh folder inside `work_dir` (default: the system's temporary folder), which is removed
+    afterwards: it holds unredacted text.
+    """
+    n = table.num_rows
+    staged = rank_inputs(table)
+    if work_dir is not None:
+        Path(work_dir).mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="dedup-", dir=work_dir))
+    try:
+        pq.write_table(staged, work / "input.parquet", row_group_size=row_group_size)
+        del staged
+        result = deduplicate_parquet(
+            work / "input.parquet",
+            work / "dedup",
+            cfg,
+            index=index,
+            keep_signatures=True,
+            memory_limit=memory_limit,
+        )
+        assignments = pq.read_table(result.assignments)
+        assert result.signatures is not None
+        kept_signatures = pq.read_table(result.signatures).cast(
+            signature_rows_schema(index_params(cfg), with_shingles=cfg.verify == "exact")
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    drop = assignments.column("duplicate").to_numpy(zero_copy_only=False).astype(bool)
+    cluster_id = assignments.column("cluster_id").combine_chunks()
+    similarity = assignments.column("similarity").to_numpy()
+    decision = StageDecision.from_masks(
+        n,
+        drop=drop,
+        reason=assignments.column("reason"),
+        details=dedup_details(cluster_id, similarity, drop, cfg.threshold),
+    )
+    return DedupOutcome(
+        decision, cluster_id, pa.array(similarity, pa.float64()), kept_signatures, result.stats
+    )
 
 
 class _Phases:
@@ -327,9 +613,14 @@ def _run_tasks(
 
 
 def _verify(
-    con, cfg: DedupConfig, pairs_glob: str, sig_glob: str
+    con, cfg: DedupConfig, pairs_glob: str, sig_source: str
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Distinct candidate pairs and the verified ones (left, right), streamed from DuckDB."""
+    """Distinct candidate pairs and those that may verify (left, right), streamed from DuckDB.
+
+    `sig_source` is a relation of (node, signature). Under `verify: estimated` only pairs
+    whose estimate reaches the threshold remain; under `verify: exact` also those near it,
+    measured exactly in `_cluster`; under `verify: none` every pair.
+    """
     left_parts, right_parts = [], []
     candidates = 0
     if cfg.verify == "none":
@@ -349,8 +640,7 @@ def _verify(
                      SELECT DISTINCT "left", "right" FROM read_parquet({pairs_glob})),
                  wanted AS (SELECT "left" AS node FROM p UNION SELECT "right" FROM p),
                  s AS MATERIALIZED (
-                     SELECT node, signature FROM read_parquet({sig_glob}) SEMI JOIN wanted
-                     USING (node))
+                     SELECT node, signature FROM {sig_source} SEMI JOIN wanted USING (node))
             SELECT p."left", p."right", a.signature AS sa, b.signature AS sb
             FROM p JOIN s a ON a.node = p."left" JOIN s b ON b.node = p."right"
             """
@@ -360,7 +650,10 @@ def _verify(
             candidates += k
             sa = _matrix(chunk.column("sa"), k, cfg.num_perm)
             sb = _matrix(chunk.column("sb"), k, cfg.num_perm)
-            ok = (sa == sb).mean(axis=1) >= cfg.threshold
+            estimate = (sa == sb).mean(axis=1)
+            ok = estimate >= cfg.threshold
+            if cfg.verify == "exact":
+                ok |= cluster.in_margin(estimate, cfg.threshold, cfg.exact_margin)
             left_parts.append(chunk.column("left").to_numpy()[ok])
             right_parts.append(chunk.column("right").to_numpy()[ok])
     left = np.concatenate(left_parts) if left_parts else np.zeros(0, np.int64)
@@ -371,71 +664,126 @@ def _verify(
 def _cluster(
     con,
     cfg: DedupConfig,
+    work: Path,
     n: int,
     left: np.ndarray,
     right: np.ndarray,
     target: np.ndarray,
-    is_copy: np.ndarray,
+    excluded: np.ndarray,
     sig_glob: str,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Reason code (0 kept, `_EXACT`, `_NEAR`) and similarity per node; completes `target`.
+    index_sig: np.ndarray,
+    index_sets: _IndexSets | None,
+    exact_ids: int,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Reason code (0 kept, `_EXACT`, `_NEAR`) and similarity per node, and the number of
+    verified pairs; completes `target`.
 
-    Signatures are loaded only for nodes in a component of two or more.
+    Nodes are shifted by m (the matched index documents, -m..-1) so that index documents are
+    0..m-1 and fixed, as in the in-memory stage. Signatures (and shingle sets) are loaded only
+    for nodes of a remaining pair: every node a later similarity is asked about.
     """
-    label = cluster.components(n, left, right)
-    clustered = np.flatnonzero(np.bincount(label, minlength=n)[label] > 1)
-    position = np.full(n, -1, np.int64)
-    position[clustered] = np.arange(len(clustered))
-    sub_sig = np.zeros((len(clustered), cfg.num_perm), np.uint32)
-    if len(clustered):
-        con.register("wanted", pa.table({"node": clustered}))
+    m = len(index_sig)
+    total = m + n
+    wanted = np.union1d(left, right)
+    position = np.full(total, -1, np.int64)
+    position[wanted + m] = np.arange(len(wanted))
+    sub_sig = np.zeros((len(wanted), cfg.num_perm), np.uint32)
+    index_wanted = wanted[wanted < 0]
+    sub_sig[position[index_wanted + m]] = index_sig[index_wanted + m]
+    new_wanted = wanted[wanted >= 0]
+    if len(new_wanted):
+        con.register("wanted", pa.table({"node": new_wanted}))
         reader = con.execute(
             f"SELECT s.node, s.signature FROM read_parquet({sig_glob}) s SEMI JOIN wanted w "
             "ON s.node = w.node"
         ).fetch_record_batch(_FETCH)
         for chunk in reader:
-            sub_sig[position[chunk.column("node").to_numpy()]] = _matrix(
+            sub_sig[position[chunk.column("node").to_numpy() + m]] = _matrix(
                 chunk.column("signature"), chunk.num_rows, cfg.num_perm
             )
         con.unregister("wanted")
     estimate = cluster.estimated_similarity(sub_sig)
 
-    def measure(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def estimated(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return estimate(position[a], position[b])
 
-    fixed = np.zeros(n, bool)
+    exact = None
+    if index_sets is not None:
+        exact = _load_sets(con, work, new_wanted, index_sets, m)
+    measure = cluster.verified_similarity(
+        estimated,
+        exact,
+        exact.covers if exact is not None else None,
+        cfg.threshold,
+        cfg.exact_margin,
+    )
+    left, right = left + m, right + m
+    if cfg.verify == "exact":
+        verified = measure(left, right) >= cfg.threshold
+        left, right = left[verified], right[verified]
+    label = cluster.components(total, left, right)
+    fixed = np.arange(total) < m
     centre, score = cluster.assign(label, fixed, measure, cfg.kept_similarity)
-    near = (centre != np.arange(n)) & ~is_copy
-    target[near] = centre[near]
+    centre, score = centre[m:], score[m:]
+    near = (centre != np.arange(m, total)) & ~excluded
+    # a kept index document k is `index_ids[exact_ids + k]`: matched ids follow the exact ones
+    target[near] = np.where(centre[near] >= m, centre[near] - m, -2 - (exact_ids + centre[near]))
     similarity = np.ones(n)
     similarity[near] = score[near]
     del centre, score
     code = np.zeros(n, np.int8)
-    code[is_copy] = _EXACT
+    code[excluded] = _EXACT
     code[near] = _NEAR
-    # exact copies of a near duplicate follow it to the kept document
-    via = np.flatnonzero(is_copy)
-    via = via[target[target[via]] != -1]
-    target[via], similarity[via] = target[target[via]], similarity[target[via]]
-    code[via] = _NEAR
-    return code, similarity
+    code[cluster.follow_copies(target, similarity)] = _NEAR
+    return code, similarity, len(left)
 
 
-def _band_pairs(work_dir: str, band: int, copies: str | None) -> int:
+def _load_sets(con, work: Path, new_nodes: np.ndarray, index_sets: _IndexSets, m: int) -> NodeSets:
+    """Shingle sets of the wanted new nodes (from `shingles/`) and of the matched index
+    documents that have a stored one, keyed by shifted node."""
+    parts = []
+    if len(new_nodes):
+        con.register("wanted", pa.table({"node": new_nodes}))
+        sets = con.execute(
+            f"SELECT h.node, h.shingles FROM read_parquet("
+            f"{sql_path(work / 'shingles' / '*.parquet')}) h SEMI JOIN wanted w ON h.node = w.node"
+        ).fetch_arrow_table()
+        con.unregister("wanted")
+        nodes, flat, counts = list_parts(sets.column("node").to_numpy(), sets.column("shingles"))
+        parts.append((nodes + m, flat, counts))
+    stored = index_sets.parts()
+    if stored is not None:
+        nodes, flat, counts = stored
+        parts.append((nodes + m, flat, counts))
+    return NodeSets.concat(parts)
+
+
+def _band_pairs(work_dir: str, band: int, copies: str | None, index_hits: str | None) -> int:
     """Candidate pairs of one band to `pairs/band-<b>.parquet`; removes the band's partition.
 
     Hashes seen once cannot pair, so they are dropped before the grouping that builds node
-    lists (on 10 M rows nearly all of them). A plain function of paths, like the sketch task.
+    lists (on 10 M rows nearly all of them). Index rows (negative nodes) join the band's
+    buckets; pairs of two index documents are settled already and left out. A plain function
+    of paths, like the sketch task.
     """
     work = Path(work_dir)
     folder = work / "bands" / f"band={band}"
-    frame = pl.scan_parquet(folder / "*.parquet")
+    frame = pl.scan_parquet(folder / "*.parquet").select(
+        pl.col("node").cast(pl.Int64), pl.col("hash").cast(pl.UInt64)
+    )
     if copies is not None:
         frame = frame.join(pl.scan_parquet(copies), on="node", how="anti")
+    if index_hits is not None:
+        hits = (
+            pl.scan_parquet(index_hits)
+            .filter(pl.col("band") == band)
+            .select(pl.col("node").cast(pl.Int64), pl.col("hash").cast(pl.UInt64))
+        )
+        frame = pl.concat([hits, frame])
     frame = frame.filter(pl.col("hash").is_duplicated()).with_columns(
         pl.lit(band, pl.UInt16).alias("band")
     )
-    pairs = candidate_pairs(frame)
+    pairs = candidate_pairs(frame).filter(pl.col("right") >= 0)
     pairs.write_parquet(work / "pairs" / f"band-{band:04d}.parquet")
     shutil.rmtree(folder)
     return pairs.height
@@ -449,8 +797,10 @@ def _sketch_row_group(
     name: str,
     params: dict[str, Any],
     batch_size: int,
+    with_sets: bool = False,
 ) -> int:
-    """Signatures of one row group to `signatures/`, its band hashes to `bands/band=<b>/`.
+    """Signatures of one row group to `signatures/`, its band hashes to `bands/band=<b>/`,
+    and with `with_sets` each document's distinct shingle hashes to `shingles/`.
 
     A plain function of paths and small values, so it runs the same in-process or on a Dask
     worker; returns the rows it read. Its rows' node ids are a slice of `nodes.npy`.
@@ -477,13 +827,16 @@ def _sketch_row_group(
                     "key_hi": batch.text_key[:, 0],
                     "key_lo": batch.text_key[:, 1],
                     "nonempty": nonempty,
-                    "signature": pa.FixedSizeListArray.from_arrays(
-                        pa.array(sig.reshape(-1)), params["num_perm"]
-                    ),
+                    "signature": _fixed_list(sig, params["num_perm"]),
                 }
             ),
             work / "signatures" / f"part-{name}-{part:06d}.parquet",
         )
+        if with_sets:
+            pq.write_table(
+                pa.table({"node": batch_nodes, "shingles": sets_column(batch)}),
+                work / "shingles" / f"part-{name}-{part:06d}.parquet",
+            )
         bands = band_hashes(sig[nonempty], params["bands"], params["rows"])
         for b in range(params["bands"]):
             pq.write_table(
@@ -492,6 +845,12 @@ def _sketch_row_group(
             )
         row += k
     return row
+
+
+def _fixed_list(sig: np.ndarray, num_perm: int) -> pa.FixedSizeListArray:
+    return pa.FixedSizeListArray.from_arrays(
+        pa.array(np.ascontiguousarray(sig, np.uint32).reshape(-1), pa.uint32()), num_perm
+    )
 
 
 def _matrix(column: pa.Array | pa.ChunkedArray, rows: int, num_perm: int) -> np.ndarray:

@@ -143,7 +143,7 @@ def shingles_from_tokens(flat: np.ndarray, lengths: np.ndarray, ngram: int) -> S
     np.cumsum(lengths, out=starts[1:])
     low = flat.astype(np.uint32)  # low 32 bits
     window = low.copy()
-    for k in range(1, ngram):
+    for k in range(1, min(ngram, total)):  # a batch of fewer than n tokens has no full window
         window[: total - k] *= _P
         window[: total - k] += low[k:]
     valid = np.ones(total, bool)

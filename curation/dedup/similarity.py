@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.dedup.shingles import ShingleBatch
 
@@ -51,3 +53,68 @@ class ShingleSets:
 def exact_jaccard(batch: ShingleBatch, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """True Jaccard of the shingle-hash sets of documents `left[i]` and `right[i]` of `batch`."""
     return ShingleSets(batch).jaccard(np.asarray(left), np.asarray(right))
+
+
+class NodeSets:
+    """Shingle sets of some graph nodes, for the true Jaccard of node pairs.
+
+    Built from each node's distinct shingle hashes (as `shingle_sets` stores them, or straight
+    from a `ShingleBatch`); a node without a set is not covered, and its pairs keep the estimate.
+    """
+
+    def __init__(self, nodes: np.ndarray, hashes: np.ndarray, counts: np.ndarray) -> None:
+        nodes = np.asarray(nodes, np.int64)
+        counts = np.asarray(counts, np.int64)
+        offsets = np.zeros(len(nodes) + 1, np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        batch = ShingleBatch(
+            np.asarray(hashes, np.uint32),
+            offsets,
+            np.zeros(len(nodes), np.int64),
+            np.zeros((len(nodes), 2), np.uint64),
+        )
+        order = np.argsort(nodes, kind="stable")
+        if len(order) and np.any(order[1:] < order[:-1]):
+            batch = batch.take(order)
+        self.nodes = nodes[order]
+        self.sets = ShingleSets(batch)
+
+    @classmethod
+    def concat(cls, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> NodeSets:
+        """One `NodeSets` from (nodes, flat hashes, counts) parts, for disjoint node sets."""
+        if not parts:
+            return cls(np.zeros(0, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.int64))
+        return cls(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+
+    def covers(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """Pairs whose two documents both have a shingle set here."""
+        return self._has(left) & self._has(right)
+
+    def _has(self, nodes: np.ndarray) -> np.ndarray:
+        if not len(self.nodes):
+            return np.zeros(len(nodes), bool)
+        at = np.minimum(np.searchsorted(self.nodes, nodes), len(self.nodes) - 1)
+        return self.nodes[at] == nodes
+
+    def __call__(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return self.sets.jaccard(
+            np.searchsorted(self.nodes, left), np.searchsorted(self.nodes, right)
+        )
+
+
+def list_parts(nodes: np.ndarray, lists: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, ...]:
+    """(nodes, flat hashes, counts) of a `list<uint32>` column of stored shingle sets."""
+    if isinstance(lists, pa.ChunkedArray):
+        lists = lists.combine_chunks() if lists.num_chunks else pa.array([], lists.type)
+    lists = lists.cast(pa.list_(pa.uint32()))
+    counts = pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False)
+    flat = pc.list_flatten(lists).to_numpy(zero_copy_only=False)
+    return np.asarray(nodes, np.int64), flat.astype(np.uint32), counts.astype(np.int64)
+
+
+def sets_column(batch: ShingleBatch) -> pa.Array:
+    """Each document's distinct shingle hashes (sorted) as a `list<uint32>` column: the form
+    the signature index stores for exact verification."""
+    sets = ShingleSets(batch)
+    values = pa.array((sets.keys & _LOW32).astype(np.uint32))
+    return pa.ListArray.from_arrays(pa.array(sets.offsets.astype(np.int32)), values)

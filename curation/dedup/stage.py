@@ -1,5 +1,9 @@
 """The dedup stage: exact duplicates first, then MinHash-LSH near duplicates, incrementally.
 
+`DedupStage` is the stage of a run (`curation.stage` contract, run scope); it hands the batch
+to one of two engines that decide identically: `deduplicate` below (in memory) or
+`curation.dedup.outofcore.deduplicate_table` (DuckDB over Parquet, for more than memory).
+
 1. Exact: a 128-bit key of each document's normalized text (its lowercase word-token
    sequence, so case, punctuation and whitespace differences do not count) groups exact
    copies; the best-ranked copy stays, unless the index already holds the text.
@@ -11,26 +15,28 @@ Index documents are numbered before new ones, so they always win: they are alrea
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import Any
+import logging
+from dataclasses import KW_ONLY, dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.dedup import cluster
 from curation.dedup.candidates import band_frame, candidate_pairs
 from curation.dedup.config import DedupConfig
-from curation.dedup.index import SignatureIndex, signature_schema
-from curation.dedup.minhash import band_hashes, sketch
+from curation.dedup.index import SignatureIndex, signature_table
+from curation.dedup.minhash import SKETCH_BATCH, band_hashes, sketch
 from curation.dedup.ranking import representative_order
 from curation.dedup.reasons import DedupReason
-from curation.dedup.shingles import TOKEN_PATTERN, ShingleBatch, shingle_batch
-from curation.dedup.similarity import ShingleSets
-from curation.stage import StageDecision
+from curation.dedup.shingles import TOKEN_PATTERN, shingle_batch
+from curation.dedup.similarity import NodeSets, list_parts, sets_column
+from curation.stage import Scope, Stage, StageDecision, StageOutput
 
-_SIG_EMPTY = np.uint32(0xFFFFFFFF)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -113,10 +119,7 @@ def deduplicate(
         cfg, text, sig, bands, nonempty, survivors, doc_ids, index, target, similarity, index_ids
     )
     # an exact copy of a row that turned out a near duplicate follows it to the kept document
-    via = np.flatnonzero(target >= 0)
-    via = via[target[target[via]] != -1]
-    target[via], similarity[via] = target[target[via]], similarity[target[via]]
-    reason[via] = None
+    reason[cluster.follow_copies(target, similarity)] = None
     near_rows = (target != -1) & (reason == None)  # noqa: E711 (object array comparison)
     reason[near_rows] = DedupReason.NEAR_DUPLICATE.value
 
@@ -126,24 +129,21 @@ def deduplicate(
     pointer = np.where(target == -1, np.arange(n), np.where(target >= 0, target, n - 2 - target))
     cluster_id = all_ids.take(pa.array(pointer))
     drop = target != -1
-    details = _details(cluster_id, similarity, drop, cfg.threshold)
+    details = dedup_details(cluster_id, similarity, drop, cfg.threshold)
     decision = StageDecision.from_masks(n, drop=drop, reason=reason.tolist(), details=details)
 
     kept_new = target[survivors] == -1
-    sig_table = _signature_table(
-        doc_ids.to_numpy()[survivors][kept_new],
-        sketched.text_key[survivors][kept_new],
+    kept_rows = survivors[kept_new]
+    sig_table = signature_table(
+        doc_ids.to_numpy()[kept_rows],
+        sketched.text_key[kept_rows],
         sig[kept_new],
         bands[kept_new],
         nonempty[kept_new],
         params,
-    )
-    if cfg.verify == "exact":
         # later runs verify their pairs with these documents exactly, not by estimate
-        kept_rows = survivors[kept_new]
-        sig_table = sig_table.append_column(
-            "shingles", shingle_sets(text.take(pa.array(kept_rows, pa.int64())), cfg.ngram)
-        )
+        shingle_sets(text, cfg.ngram, kept_rows) if cfg.verify == "exact" else None,
+    )
     stats = {
         "documents": n,
         "exact_duplicates": int((reason == DedupReason.EXACT_DUPLICATE.value).sum()),
@@ -254,15 +254,14 @@ def _near(
                 .join(index.shingles_of(matched_ids), on="doc_id", how="inner")
                 .sort("node")
             )
-        exact = _ExactJaccard(text, survivors, np.union1d(left, right), m, cfg.ngram, stored)
-
-    def measure(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        values = estimate(a, b)
-        if exact is not None:
-            near = (np.abs(values - cfg.threshold) <= cfg.exact_margin) & exact.covers(a, b)
-            if near.any():
-                values[near] = exact(a[near], b[near])
-        return values
+        exact = _exact_sets(text, survivors, np.union1d(left, right), m, cfg.ngram, stored)
+    measure = cluster.verified_similarity(
+        estimate,
+        exact,
+        exact.covers if exact is not None else None,
+        cfg.threshold,
+        cfg.exact_margin,
+    )
 
     if cfg.verify == "none":
         verified = np.ones(len(left), bool)
@@ -289,70 +288,53 @@ def _near(
     }
 
 
-class _ExactJaccard:
-    """True Jaccard of node pairs; shingles the new documents of the candidate pairs once.
+def _exact_sets(
+    text: pa.Array | pa.ChunkedArray,
+    survivors: np.ndarray,
+    nodes: np.ndarray,
+    m: int,
+    ngram: int,
+    stored: pl.DataFrame | None = None,
+) -> NodeSets:
+    """Shingle sets of candidate `nodes`: new documents shingled once from their text, index
+    documents (nodes below `m`) from the sets runs with `verify: exact` stored in the index (an
+    index document without one is not covered, and its pairs keep the estimate)."""
+    new_nodes = nodes[nodes >= m]
+    batch = shingle_batch(text.take(pa.array(survivors[new_nodes - m], pa.int64())), ngram)
+    parts = [(new_nodes, batch.hashes, batch.counts())]
+    if stored is not None and stored.height:
+        # stored: doc_id, node, shingles (only the documents that have a stored set)
+        parts.append(list_parts(stored["node"].to_numpy(), stored["shingles"].to_arrow()))
+    return NodeSets.concat(parts)
 
-    Index documents (nodes below `m`) take their shingle sets from the index, where runs with
-    `verify: exact` store them; an index document without a stored set (written by a run with
-    another `verify`) is not covered, and its pairs keep the estimate.
+
+def shingle_sets(
+    texts: pa.Array | pa.ChunkedArray, ngram: int, rows: np.ndarray | None = None
+) -> pa.Array:
+    """Each text's (or, with `rows`, each of those rows') distinct shingle hashes (sorted) as a
+    `list<uint32>` column.
+
+    Built `SKETCH_BATCH` texts at a time, as signatures are: token lists, unsorted hashes and
+    copies of the texts of a whole run would take several times its text.
     """
-
-    def __init__(
-        self,
-        text: pa.Array | pa.ChunkedArray,
-        survivors: np.ndarray,
-        nodes: np.ndarray,
-        m: int,
-        ngram: int,
-        stored: pl.DataFrame | None = None,
-    ):
-        new_nodes = nodes[nodes >= m]
-        batch = shingle_batch(text.take(pa.array(survivors[new_nodes - m], pa.int64())), ngram)
-        hashes, counts = [batch.hashes], [batch.counts()]
-        index_nodes = np.zeros(0, np.int64)
-        if stored is not None and stored.height:
-            # stored: doc_id, node, shingles (only the documents that have a stored set)
-            index_nodes = stored["node"].to_numpy().astype(np.int64)
-            lists = stored["shingles"]
-            hashes.insert(0, lists.explode().drop_nulls().to_numpy().astype(np.uint32))
-            counts.insert(0, lists.list.len().to_numpy().astype(np.int64))
-        self.nodes = np.concatenate([index_nodes, new_nodes])
-        all_counts = np.concatenate(counts)
-        offsets = np.zeros(len(all_counts) + 1, np.int64)
-        np.cumsum(all_counts, out=offsets[1:])
-        n = len(all_counts)
-        self.sets = ShingleSets(
-            ShingleBatch(
-                np.concatenate(hashes), offsets, np.zeros(n, np.int64), np.zeros((n, 2), np.uint64)
-            )
-        )
-
-    def covers(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """Pairs whose two documents both have a shingle set here."""
-        return self._has(left) & self._has(right)
-
-    def _has(self, nodes: np.ndarray) -> np.ndarray:
-        at = np.minimum(np.searchsorted(self.nodes, nodes), max(len(self.nodes) - 1, 0))
-        return (self.nodes[at] == nodes) if len(self.nodes) else np.zeros(len(nodes), bool)
-
-    def __call__(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        return self.sets.jaccard(
-            np.searchsorted(self.nodes, left), np.searchsorted(self.nodes, right)
-        )
+    n = len(texts) if rows is None else len(rows)
+    parts = []
+    for lo in range(0, n, SKETCH_BATCH):
+        if rows is None:
+            chunk = texts.slice(lo, SKETCH_BATCH)
+        else:
+            chunk = texts.take(pa.array(rows[lo : lo + SKETCH_BATCH], pa.int64()))
+        parts.append(sets_column(shingle_batch(chunk, ngram)))
+    if not parts:
+        return pa.array([], pa.list_(pa.uint32()))
+    return pa.concat_arrays(parts) if len(parts) > 1 else parts[0]
 
 
-def shingle_sets(texts: pa.Array | pa.ChunkedArray, ngram: int) -> pa.Array:
-    """Each text's distinct shingle hashes (sorted) as a `list<uint32>` column."""
-    batch = shingle_batch(texts, ngram)
-    sets = ShingleSets(batch)
-    values = pa.array((sets.keys & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-    return pa.ListArray.from_arrays(pa.array(sets.offsets.astype(np.int32)), values)
-
-
-def _details(
+def dedup_details(
     cluster_id: pa.Array, similarity: np.ndarray, drop: np.ndarray, threshold: float
 ) -> pa.Array:
-    """JSON details per dropped row, built column-wise (keys sorted like `details_json`)."""
+    """JSON details per dropped row, built column-wise (keys sorted, as
+    `curation.ledger.details_json` writes them)."""
     frame = pl.DataFrame(
         {
             "kept_doc_id": pl.Series(cluster_id).cast(pl.String),
@@ -366,30 +348,102 @@ def _details(
     return encoded.to_arrow().cast(pa.string())
 
 
-def _signature_table(
-    doc_ids: np.ndarray,
-    keys: np.ndarray,
-    sig: np.ndarray,
-    bands: np.ndarray,
-    nonempty: np.ndarray,
-    params: dict[str, Any],
-) -> pa.Table:
-    schema = signature_schema(params["num_perm"], params["bands"]).with_metadata(
-        {"curation.dedup.params": json.dumps(params, sort_keys=True)}
-    )
-    n, num_perm = sig.shape
-    band_values = pa.FixedSizeListArray.from_arrays(pa.array(bands.reshape(-1)), params["bands"])
-    # documents without tokens have no buckets: their empty signatures would all collide
-    band_values = pa.FixedSizeListArray.from_arrays(
-        band_values.values, params["bands"], mask=pa.array(~nonempty)
-    )
-    return pa.Table.from_arrays(
-        [
-            pa.array(doc_ids.astype(object) if n else [], pa.string()),
-            pa.array(keys[:, 0]),
-            pa.array(keys[:, 1]),
-            pa.FixedSizeListArray.from_arrays(pa.array(sig.reshape(-1)), num_perm),
-            band_values,
-        ],
-        schema=schema.remove_metadata().with_metadata(schema.metadata),
-    )
+@dataclass(frozen=True)
+class DedupStage:
+    """Exact and near-duplicate removal over every document of a run, against `index`.
+
+    `process` fills `dedup_cluster` (the kept representative's doc_id; an index document's id
+    when a document matched the committed set), drops duplicates with `dedup.exact_duplicate`
+    / `dedup.near_duplicate` and details `{"kept_doc_id", "similarity", "threshold"}`, and
+    returns artifacts `signatures` (the kept documents' rows for `SignatureIndex.add`, None
+    when there are none) and `stats` (counts, and the engine chosen with the reason).
+
+    The engine is `cfg.engine`; `auto` goes out of core above `cfg.out_of_core_above_rows`
+    documents or `cfg.out_of_core_above_bytes` of text. Out of core, the batch's dedup
+    columns are written to a fresh folder inside `work_dir` (default: the system's temporary
+    folder), removed afterwards since it holds unredacted text; DuckDB spills there beyond
+    `memory_limit`.
+
+    Examples
+    --------
+    >>> base = "the quick brown fox jumps over the lazy dog near the river bank " * 4
+    >>> t = pa.table({"doc_id": ["a", "b", "c"], "text": [base, base.upper(), "other words"]})
+    >>> out = DedupStage(DedupConfig(engine="memory")).process(t)
+    >>> out.table.column("dedup_cluster").to_pylist(), out.decision.decision.to_pylist()
+    (['a', 'a', 'c'], ['kept', 'dropped', 'kept'])
+    >>> out.artifacts["signatures"].column("doc_id").to_pylist()
+    ['a', 'c']
+    """
+
+    name: ClassVar[Stage] = Stage.DEDUP
+    scope: ClassVar[Scope] = Scope.RUN
+
+    cfg: DedupConfig
+    _: KW_ONLY
+    index: SignatureIndex | None = None
+    work_dir: Path | None = None
+    memory_limit: str | None = "8GB"
+
+    def engine_for(self, table: pa.Table) -> tuple[str, str]:
+        """The engine (`memory` or `out_of_core`) that `process` uses for `table`, and why.
+
+        Examples
+        --------
+        >>> t = pa.table({"doc_id": ["a", "b"], "text": ["some words", "more words"]})
+        >>> DedupStage(DedupConfig(out_of_core_above_rows=1)).engine_for(t)[0]
+        'out_of_core'
+        >>> DedupStage(DedupConfig()).engine_for(t)[0]
+        'memory'
+        """
+        cfg = self.cfg
+        if cfg.engine != "auto":
+            return cfg.engine, f"dedup.engine is {cfg.engine}"
+        rows, text_bytes = table.num_rows, text_size(table)
+        if rows > cfg.out_of_core_above_rows:
+            return "out_of_core", (
+                f"{rows} documents, above dedup.out_of_core_above_rows "
+                f"({cfg.out_of_core_above_rows})"
+            )
+        if text_bytes > cfg.out_of_core_above_bytes:
+            return "out_of_core", (
+                f"{text_bytes} bytes of text, above dedup.out_of_core_above_bytes "
+                f"({cfg.out_of_core_above_bytes})"
+            )
+        return "memory", (
+            f"{rows} documents and {text_bytes} bytes of text, within "
+            "dedup.out_of_core_above_rows and dedup.out_of_core_above_bytes"
+        )
+
+    def process(self, table: pa.Table) -> StageOutput:
+        engine, why = self.engine_for(table)
+        log.info("dedup: %s engine (%s)", engine, why)
+        if engine == "out_of_core" and table.num_rows:
+            from curation.dedup.outofcore import deduplicate_table
+
+            outcome = deduplicate_table(
+                table,
+                self.cfg,
+                index=self.index,
+                work_dir=self.work_dir,
+                memory_limit=self.memory_limit,
+            )
+        else:
+            outcome = deduplicate(table, self.cfg, index=self.index)
+        cluster_id = outcome.cluster_id.cast(pa.string())
+        if "dedup_cluster" in table.column_names:
+            annotated = table.set_column(
+                table.schema.get_field_index("dedup_cluster"), "dedup_cluster", cluster_id
+            )
+        else:
+            annotated = table.append_column("dedup_cluster", cluster_id)
+        signatures = outcome.signatures if outcome.signatures.num_rows else None
+        stats = {**outcome.stats, "engine": engine, "engine_reason": why}
+        return StageOutput(annotated, outcome.decision, {"signatures": signatures, "stats": stats})
+
+
+def text_size(table: pa.Table) -> int:
+    """UTF-8 bytes of all `text` values (what `auto` weighs against the threshold)."""
+    if "text" not in table.column_names or not table.num_rows:
+        return 0
+    total = pc.sum(pc.binary_length(table.column("text"))).as_py()
+    return int(total or 0)

@@ -33,7 +33,7 @@ def corpus(make_prose, make_edit) -> pa.Table:
     )
 
 
-@pytest.mark.parametrize("representative", ["oldest", "newest"])
+@pytest.mark.parametrize("representative", ["oldest", "newest", "longest", "most_permissive"])
 def test_out_of_core_equals_in_memory(tmp_path, corpus, representative):
     half = corpus.num_rows // 2
     files = [tmp_path / "a.parquet", tmp_path / "b.parquet"]

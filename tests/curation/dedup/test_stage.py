@@ -84,19 +84,53 @@ def test_most_permissive_license_wins(make_prose):
     text = make_prose(3, 300)
     table = documents(
         [
-            {"doc_id": "gpl", "text": text, "license_category": "Copyleft", "modified_at": at(1)},
+            {"doc_id": "gpl", "text": text, "license_category": "copyleft", "modified_at": at(1)},
             {
                 "doc_id": "pd",
                 "text": text,
-                "license_category": "Public Domain",
+                "license_category": "public_domain",
                 "modified_at": at(5),
             },
             {"doc_id": "none", "text": text, "modified_at": at(1)},
-            {"doc_id": "mit", "text": text, "license_category": "Permissive", "modified_at": at(2)},
+            {"doc_id": "mit", "text": text, "license_category": "permissive", "modified_at": at(2)},
         ]
     )
     outcome = deduplicate(table, DedupConfig(representative="most_permissive"))
     assert outcome.cluster_id.to_pylist() == ["pd"] * 4
+
+
+@pytest.mark.parametrize(
+    ("categories", "kept"),
+    [
+        # an open license wins over the organization's own copy of the same text
+        (("internal", "copyleft"), "copyleft"),
+        (("non_commercial", "internal"), "internal"),
+        (("proprietary", "non_commercial"), "non_commercial"),
+        (("unknown", "proprietary"), "proprietary"),
+        ((None, "unknown"), "unknown"),
+    ],
+)
+def test_most_permissive_ranks_every_category_apart(make_prose, categories, kept):
+    text = make_prose(4, 300)
+    # the less permissive copy is older and has the smaller id: only the license decides
+    table = documents(
+        [
+            {
+                "doc_id": f"a-{categories[0]}",
+                "text": text,
+                "license_category": categories[0],
+                "modified_at": at(1),
+            },
+            {
+                "doc_id": f"b-{categories[1]}",
+                "text": text,
+                "license_category": categories[1],
+                "modified_at": at(2),
+            },
+        ]
+    )
+    outcome = deduplicate(table, DedupConfig(representative="most_permissive"))
+    assert outcome.cluster_id.to_pylist() == [f"b-{kept}"] * 2
 
 
 def test_same_clusters_whatever_the_row_order(family):
