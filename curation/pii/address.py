@@ -10,6 +10,7 @@ stays as it was.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
 import re
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 # How far after the street the locality may reach.
 TAIL_CHARS = 90
+_ADDRESS_PRIORITY = E.PRIORITY[E.STREET_ADDRESS]
 _SEPARATOR = r"(?:[ \t\n]*(?:,|>|\?{3}|;|\|)[ \t\n]*|[ \t]*\n[ \t\n]*|[ \t]+)"
 _PLACE_WORD = (
     r"(?:[A-ZÀ-ÖØ-Þ\u0100-\u024f][\w'’.-]*|(?:de|del|da|do|dos|das|di|du|la|le|les|el|"
@@ -67,10 +69,17 @@ def extend_address_tails(text: str, spans: list[Span]) -> list[Span]:
     if not any(s.entity == E.STREET_ADDRESS for s in spans):
         return spans
     pattern = _tail_re()
+    # A tail never reaches into a detection that would win over the address (a phone number
+    # or an id in the next paragraph): the whole address would lose to it.
+    stronger = sorted(s.start for s in spans if s.priority > _ADDRESS_PRIORITY)
     out = []
     for span in spans:
         if span.entity == E.STREET_ADDRESS:
-            window = text[: min(len(text), span.end + TAIL_CHARS)]
+            stop = min(len(text), span.end + TAIL_CHARS)
+            after = bisect.bisect_left(stronger, span.end)
+            if after < len(stronger):
+                stop = min(stop, stronger[after])
+            window = text[:stop]
             tail = pattern.match(window, span.end)
             if tail is not None and tail.end() > span.end:
                 span = span._replace(end=tail.end())

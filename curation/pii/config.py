@@ -37,7 +37,7 @@ ENGLISH = "en"
 # Bumped whenever detection changes what a document's redacted columns hold (new recognizers,
 # new columns passed through the policy): rows redacted under another value are not carried
 # into a new version unredacted-again by an incremental run.
-RULES_VERSION = "2026-12-07.metadata-languages-national-ids"
+RULES_VERSION = "2026-12-07.address-blocks-address-tails-it-closings"
 
 DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "CH", "AT", "NL", "BE", "IT", "ES", "IE", "CA")
 

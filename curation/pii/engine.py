@@ -3,7 +3,8 @@
 Why not `AnalyzerEngine.analyze` per text: it runs the full spaCy pipeline on every text and
 every registered recognizer over every text (~29k chars/s here). This engine runs Presidio
 recognizers too, but (1) only those whose cheap gate matches, decided column-wise over the whole
-batch with Arrow's RE2 kernels, (2) NER batched through `nlp.pipe` with only the `ner`
+batch with Arrow's RE2 kernels, and for pattern recognizers only on texts where an RE2 superset
+of one of their patterns matches (`curation.pii.prefilter`), (2) NER batched through `nlp.pipe` with only the `ner`
 component, on a few words around each capitalized word that is not a common word, once per
 distinct window of the batch (threads quote the same lines again and again), and (3) context
 words as a plain window test instead of lemmas. `build_analyzer` still gives a stock Presidio
@@ -73,12 +74,19 @@ DEFAULT_ALLOW_LIST = "allow_list.txt"
 
 @dataclass(frozen=True)
 class Detector:
-    """One Presidio recognizer with the gate that must match before it runs on a text."""
+    """One Presidio recognizer with the gates that must match before it runs on a text.
+
+    `gate` names a coarse gate of `GATES`; `prefilters` (RE2 patterns, one per pattern of the
+    recognizer, see `curation.pii.prefilter`) each match a superset of what their pattern
+    matches, so a text none of them matches cannot give a result and is never scanned by
+    Python's regex engines.
+    """
 
     entity: str
     recognizer: Any
     gate: str
     priority: int
+    prefilters: tuple[str, ...] | None = None
 
 
 @functools.cache
@@ -112,7 +120,42 @@ def load_ner(model: str):
     ner_tok2vec = nlp.config["components"]["ner"]["model"].get("tok2vec", {})
     if "tok2vec" in nlp.pipe_names and "Listener" not in str(ner_tok2vec.get("@architectures")):
         nlp.remove_pipe("tok2vec")
+    _use_numpy_matmul(nlp)
     return nlp
+
+
+@functools.cache
+def _numpy_matmul_ops() -> Any:
+    """thinc's CPU ops with matrix products through numpy (OpenBLAS) instead of blis.
+
+    The NER model's time is its tok2vec's matrix products; on one thread OpenBLAS's sgemm runs
+    them ~1.6x faster here than the blis kernels thinc ships, with the same results up to float
+    rounding (the labelled sets and letters give the same spans).
+    """
+    from thinc.api import NumpyOps
+
+    class NumpyMatmulOps(NumpyOps):
+        name = "numpy_matmul"
+
+        def gemm(self, x, y, out=None, trans1: bool = False, trans2: bool = False):
+            a = x.T if trans1 else x
+            b = y.T if trans2 else y
+            if out is None:
+                return np.matmul(a, b)
+            np.matmul(a, b, out=out)
+            return out
+
+    return NumpyMatmulOps()
+
+
+def _use_numpy_matmul(nlp) -> None:
+    """Run the NER component's layers on `_numpy_matmul_ops` (CPU pipelines only)."""
+    from thinc.api import NumpyOps
+
+    ops = _numpy_matmul_ops()
+    for layer in nlp.get_pipe("ner").model.walk():
+        if type(layer.ops) is NumpyOps:
+            layer.ops = ops
 
 
 # NER label schemes: OntoNotes (English models: PERSON, GPE, ...) and WikiNER (French and other
@@ -142,6 +185,7 @@ class Redactor:
         self.allow_terms = allow_terms(cfg)
         self.allow = frozenset(a.casefold().strip() for a in self.allow_terms)
         self.allow_re = _allow_pattern(self.allow_terms)
+        self.allow_prefilter = _allow_prefilter(self.allow_re)
         self.key = load_key(cfg) if key is None else key
         # Built-in detectors follow `cfg.entities`; a deny list of PERSON does not switch on NER.
         self.builtin = frozenset(cfg.entities)
@@ -185,7 +229,7 @@ class Redactor:
 
         def add(entity: str, recognizer: Any, gate: str, priority: int | None = None) -> None:
             if entity in on:
-                out.append(Detector(entity, recognizer, gate, priority or E.PRIORITY[entity]))
+                out.append(_detector(entity, recognizer, gate, priority or E.PRIORITY[entity]))
 
         stock = R.stock_recognizers() if on & set(R.STOCK_ENTITIES) else {}
         for entity in R.STOCK_ENTITIES:
@@ -239,11 +283,11 @@ class Redactor:
             add(E.PERSON, speakers, "always")
         for entity, values in _deny_lists(cfg).items():
             recognizer = R.deny_list_recognizer(entity, values, case_sensitive=False)
-            out.append(Detector(entity, recognizer, "always", E.CUSTOM_PRIORITY))
+            out.append(_detector(entity, recognizer, "always", E.CUSTOM_PRIORITY))
         for index, spec in enumerate(cfg.recognizers):
             if spec.patterns:
                 out.append(
-                    Detector(
+                    _detector(
                         spec.entity,
                         R.custom_pattern_recognizer(spec, index),
                         "always",
@@ -255,7 +299,7 @@ class Redactor:
                 recognizer = R.deny_list_recognizer(
                     spec.entity, values, case_sensitive=spec.case_sensitive
                 )
-                out.append(Detector(spec.entity, recognizer, "always", E.CUSTOM_PRIORITY))
+                out.append(_detector(spec.entity, recognizer, "always", E.CUSTOM_PRIORITY))
         return out
 
     # -- detection -------------------------------------------------------------------------
@@ -291,11 +335,15 @@ class Redactor:
         profiles = {name: self.profile(name) for name in dict.fromkeys(names)}
         members = {name: np.array([p == name for p in names], bool) for name in profiles}
         gates = self._gates(texts)
+        column = gates.pop("_column")
         threshold = self.cfg.score_threshold
         for name, profile in profiles.items():
             for detector in profile.detectors:
                 context = getattr(detector.recognizer, "context", None) or ()
-                for i in np.flatnonzero(gates[detector.gate] & members[name]):
+                todo = gates[detector.gate] & members[name]
+                if detector.prefilters is not None and todo.any():
+                    todo &= _prefilter_mask(gates, column, detector.prefilters, todo)
+                for i in np.flatnonzero(todo):
                     text = texts[i]
                     for r in detector.recognizer.analyze(text, [detector.entity], None):
                         score = r.score
@@ -316,10 +364,15 @@ class Redactor:
             for i, lang in enumerate(langs)
         ]
         windows = self._ner(texts, models, [profiles[p] for p in names], found, vetoes)
+        allowed = np.zeros(n, bool)
+        if self.allow_re is not None:
+            allowed = np.ones(n, bool)
+            if self.allow_prefilter is not None:
+                allowed = _matches(column, self.allow_prefilter)
         resolved = []
         for i, spans in enumerate(found):
             text, profile = texts[i], profiles[names[i]]
-            regions = [m.span() for m in self.allow_re.finditer(text)] if self.allow_re else []
+            regions = [m.span() for m in self.allow_re.finditer(text)] if allowed[i] else []
             spans = _outside(spans, regions, text, self.proper_names)
             if E.STREET_ADDRESS in self.builtin:
                 spans = [
@@ -349,13 +402,13 @@ class Redactor:
         ]
         return resolved, methods
 
-    def _gates(self, texts: list[str]) -> dict[str, np.ndarray]:
+    def _gates(self, texts: list[str]) -> dict[str, Any]:
+        """The coarse gates per text, and (under `_column`) the texts as one Arrow column."""
         column = pa.array(texts, pa.large_string())
-        gates = {"always": np.ones(len(texts), bool)}
+        gates: dict[str, Any] = {"always": np.ones(len(texts), bool), "_column": column}
         for name, pattern in GATES.items():
             if pattern:
-                matched = pc.match_substring_regex(column, pattern)
-                gates[name] = matched.fill_null(False).to_numpy(zero_copy_only=False)
+                gates[name] = _matches(column, pattern)
         return gates
 
     def _ner(
@@ -479,6 +532,44 @@ class Redaction(NamedTuple):
     methods: list[dict[str, Any]]
 
 
+def _detector(entity: str, recognizer: Any, gate: str, priority: int) -> Detector:
+    """A detector with the RE2 prefilters of its recognizer's patterns, when RE2 takes them."""
+    from curation.pii.prefilter import recognizer_prefilters
+
+    prefilters = recognizer_prefilters(
+        recognizer, ignore_case=getattr(recognizer, "matches_upper_cased", False)
+    )
+    return Detector(entity, recognizer, gate, priority, prefilters)
+
+
+def _matches(column: pa.Array, pattern: str) -> np.ndarray:
+    """One bool per text: does RE2 `pattern` match somewhere in it."""
+    matched = pc.match_substring_regex(column, pattern)
+    return matched.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def _prefilter_mask(
+    cache: dict[str, Any], column: pa.Array, patterns: tuple[str, ...], todo: np.ndarray
+) -> np.ndarray:
+    """The texts where any of a detector's prefilters matches. Each pattern is scanned once
+    per batch over the whole column, or, when few texts are still to do, over those only."""
+    few = todo.sum() * 4 < len(todo)
+    index = np.flatnonzero(todo) if few else None
+    subset = column.take(pa.array(index)) if few else None
+    mask = np.zeros(len(todo), bool)
+    for pattern in patterns:
+        key = "prefilter:" + pattern
+        found = cache.get(key)
+        if found is not None:
+            mask |= found
+        elif few:
+            mask[index] |= _matches(subset, pattern)
+        else:
+            found = cache[key] = _matches(column, pattern)
+            mask |= found
+    return mask
+
+
 def _cue_pattern(profile: str) -> re.Pattern[str]:
     """A title or salutation ending the text before a name ("Liebe ", "Herr ", "Estimado ")."""
     fragments = (*LANG.titles(profile), *LANG.salutations(profile))
@@ -536,6 +627,16 @@ def _allow_pattern(phrases) -> re.Pattern[str] | None:
     if not terms:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, terms)) + r")(?!\w)", re.IGNORECASE)
+
+
+def _allow_prefilter(pattern: re.Pattern[str] | None) -> str | None:
+    """The RE2 prefilter of the allow-list pattern (see `curation.pii.prefilter`), or None."""
+    if pattern is None:
+        return None
+    from curation.pii.prefilter import re2_compiles, superset_re2
+
+    found = superset_re2(pattern.pattern, pattern.flags)
+    return found if found is not None and re2_compiles(found) else None
 
 
 def _outside(

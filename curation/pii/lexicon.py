@@ -22,10 +22,14 @@ model. The lists are read from an installed package or a file, never downloaded:
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import itertools
 import logging
+import os
 import re
+import sys
+import tempfile
 from pathlib import Path
 
 from curation.pii import entities as E
@@ -42,14 +46,7 @@ def load_lexicon(setting: str) -> tuple[frozenset[str], frozenset[str]]:
     if setting == "off":
         return frozenset(), frozenset()
     if setting == "auto":
-        faker_first, faker_last = _faker_names()
-        spec = importlib.util.find_spec("names")
-        if spec is None or not spec.submodule_search_locations:
-            return faker_first, faker_last
-        folder = Path(next(iter(spec.submodule_search_locations)))
-        first = _read(folder, ("dist.male.first", "dist.female.first"))
-        last = _read(folder, ("dist.all.last",))
-        return first | faker_first, last | faker_last
+        return cached_auto_lexicon(cache_dirs())
     else:
         folder = Path(setting).expanduser()
         if not folder.is_dir():
@@ -62,6 +59,135 @@ def load_lexicon(setting: str) -> tuple[frozenset[str], frozenset[str]]:
     if setting != "auto" and not first:
         raise PiiError(f"pii.name_lexicon: {folder} holds no first.txt: add one name a line")
     return first, last
+
+
+def _build_auto_lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """The `auto` lists read from the installed `names` and `faker` packages (see module doc)."""
+    faker_first, faker_last = _faker_names()
+    folder = _package_dir("names")
+    if folder is None:
+        return faker_first, faker_last
+    first = _read(folder, ("dist.male.first", "dist.female.first"))
+    last = _read(folder, ("dist.all.last",))
+    return first | faker_first, last | faker_last
+
+
+# -- on-disk cache of the `auto` lists --------------------------------------------------------
+# Building `auto` imports the 85 locale modules of faker (0.2-1.6 s per process, every worker
+# and every `curate redact`); the cached lists load in ~30 ms. Bump the format when the rules
+# that turn the packages into lists change (`_read`, `_faker_names`, `_LATIN_NAME_RE`).
+CACHE_FORMAT = "curate-name-lexicon-1"
+CACHE_ENV = "CURATE_CACHE_DIR"
+
+
+def cache_dirs() -> list[Path]:
+    """Folders that may hold the cached lists, in the order they are read and tried for writing:
+    `$CURATE_CACHE_DIR`, the venv's `share/curate/cache` (beside the lid.176 model), the user's
+    cache folder (`$XDG_CACHE_HOME/curate`, else `~/.cache/curate`)."""
+    dirs = [Path(os.environ[CACHE_ENV])] if os.environ.get(CACHE_ENV) else []
+    dirs.append(Path(sys.prefix) / "share" / "curate" / "cache")
+    user = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    dirs.append(Path(user) / "curate")
+    return dirs
+
+
+def _package_dir(name: str) -> Path | None:
+    """The folder of an installed top-level package, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def auto_lexicon_key() -> str:
+    """A digest of everything the `auto` lists are built from: the bytes of the census files and
+    of faker's person providers, and the extraction rules. Any change gives a new cache file."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (CACHE_FORMAT, _LATIN_NAME_RE.pattern, repr(_FAKER_NAME_LISTS)):
+        digest.update(part.encode() + b"\0")
+    sources: list[tuple[str, Path]] = []
+    names_dir = _package_dir("names")
+    if names_dir is not None:
+        sources += [(f"names/{n}", names_dir / n) for n in _CENSUS_FILES]
+    faker_dir = _package_dir("faker")
+    if faker_dir is not None:
+        person = faker_dir / "providers" / "person"
+        sources += [(f"faker/{p.relative_to(person)}", p) for p in sorted(person.rglob("*.py"))]
+    for label, path in sources:
+        digest.update(label.encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"\0missing")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+_CENSUS_FILES = ("dist.male.first", "dist.female.first", "dist.all.last")
+
+
+def cached_auto_lexicon(dirs: list[Path]) -> tuple[frozenset[str], frozenset[str]]:
+    """The `auto` lists from the first of `dirs` holding a cache file for the current inputs;
+    built and written (atomically, to the first writable folder) when none does.
+
+    The file is plain text: a header `CACHE_FORMAT key first=N last=M`, then the N given names
+    and the M surnames, one a line, sorted. A file whose header or counts do not match is
+    ignored. Concurrent writers each write a private temporary file and rename it into place,
+    so a reader sees a whole file or none.
+    """
+    key = auto_lexicon_key()
+    name = f"name-lexicon-{key}.txt"
+    for folder in dirs:
+        found = _read_cache(folder / name, key)
+        if found is not None:
+            return found
+    first, last = _build_auto_lexicon()
+    for folder in dirs:
+        if _write_cache(folder, name, key, first, last):
+            break
+    return first, last
+
+
+def _read_cache(path: Path, key: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    lines = text.split("\n")
+    header = lines[0].split(" ")
+    if len(header) != 4 or header[:2] != [CACHE_FORMAT, key]:
+        return None
+    try:
+        n_first = int(header[2].removeprefix("first="))
+        n_last = int(header[3].removeprefix("last="))
+    except ValueError:
+        return None
+    if len(lines) != 1 + n_first + n_last + 1 or lines[-1] != "":
+        return None  # truncated or appended to: not a file this module wrote
+    return frozenset(lines[1 : 1 + n_first]), frozenset(lines[1 + n_first : -1])
+
+
+def _write_cache(
+    folder: Path, name: str, key: str, first: frozenset[str], last: frozenset[str]
+) -> bool:
+    """Write the lists into `folder` atomically; False when the folder is not writable."""
+    body = "\n".join(
+        [f"{CACHE_FORMAT} {key} first={len(first)} last={len(last)}", *sorted(first), *sorted(last)]
+    )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=".name-lexicon-", suffix=".tmp", dir=folder)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(body + "\n")
+        os.chmod(temp, 0o644)  # mkstemp makes it private; the lists are public package data
+        os.replace(temp, folder / name)
+    except OSError:
+        Path(temp).unlink(missing_ok=True)
+        return False
+    return True
 
 
 # Latin letters (with diacritics), apostrophes and hyphens: the names TITLE_RE can match.
@@ -155,7 +281,12 @@ LOWER_LIST_RE = re.compile(
 )
 
 
+_ASCII_UPPER_RE = re.compile(r"[A-Z]")
+
+
 def _has_upper(line: str) -> bool:
+    if line.isascii():  # most lines: one C-level scan instead of a generator per character
+        return _ASCII_UPPER_RE.search(line) is not None
     return any(c.isupper() for c in line)
 
 
@@ -241,6 +372,10 @@ def lexicon_recognizer(
     """
     from presidio_analyzer import LocalRecognizer, RecognizerResult
 
+    # After a known given name and surname, a particle is a preposition ("Melania Nitto al
+    # numero", "Jorge Godoy al 682"), not the start of a firm's or a street's name.
+    place_words = reject - frozenset(NAME_PARTICLES) - {"al", "el", "bin"}
+
     def is_surname_token(token: str) -> bool:
         lower = token.casefold()
         return lower not in common and lower not in reject
@@ -325,7 +460,7 @@ def lexicon_recognizer(
                 after = NEXT_TITLE_RE.match(text, match.end())
                 surname = after.group(1).casefold() if after else ""
                 if surname in last and is_surname_token(surname):
-                    if _ends_place_or_firm(text, after.end(1), reject):
+                    if _ends_place_or_firm(text, after.end(1), place_words):
                         continue
                     results.append(
                         RecognizerResult(E.PERSON, match.start(), after.end(1), full_score)

@@ -145,9 +145,7 @@ ray sue pat don guy jack rich young long short white black brown green king pric
 @functools.cache
 def common_words(extra: tuple[str, ...] = ()) -> frozenset[str]:
     """Lowercased words never treated as names on their own (plus the allow list's words)."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    words = set(STOP_WORDS) | set(EXTRA_COMMON)
+    words = set(LANG.spacy_stop_words(LANG.ENGLISH)) | set(EXTRA_COMMON)
     for phrase in extra:
         words.update(phrase.lower().split())
     return frozenset(words)
@@ -283,6 +281,26 @@ def _never_given() -> frozenset[str]:
     return frozenset(words)
 
 
+_PARTICLE_SUFFIXES = tuple(LANG.NAME_PARTICLES)
+_ELIDED = frozenset(LANG.ELIDED_PARTICLES)
+
+
+def _ends_with_particle(text: str, at: int) -> bool:
+    """Whether the text before `at` ends the way `_PARTICLE_HEAD_RE` needs: a particle and
+    blanks, or an elided particle and its apostrophe. A few string operations instead of a
+    regex search from the line start, for each of a document's names."""
+    if at < 2:
+        return False
+    last = text[at - 1]
+    if last in "'’":
+        return text[at - 2].casefold() in _ELIDED
+    if last not in " \t":
+        return False
+    head = text[max(0, at - 16) : at].rstrip(" \t").casefold()
+    # a suffix, not a word: the pattern has no boundary before its particles
+    return head.endswith(_PARTICLE_SUFFIXES)
+
+
 def particle_neighbours(text: str, people: list[tuple[int, int]]) -> list[tuple[int, int]]:
     r"""The particles and surname after a name, and the particles before it, as name spans.
 
@@ -302,6 +320,8 @@ def particle_neighbours(text: str, people: list[tuple[int, int]]) -> list[tuple[
         after = _PARTICLE_TAIL_RE.match(text, end)
         if after and after.group("surname").casefold() not in _never_surname():
             found.append(after.span("tail"))
+        if not _ends_with_particle(text, start):
+            continue
         line_start = max(text.rfind("\n", 0, start) + 1, start - 60)
         before = _PARTICLE_HEAD_RE.search(text, line_start, start)
         if before is None:

@@ -332,6 +332,15 @@ ADDRESS_PATTERNS = (
     r"(?:[A-ZÀ-ÞΑ-Ω][\w'’.-]{0,40}[ \t]+){1,4}\d{1,5}[A-Za-z]?\b\.?"
     r"(?:,?[ \t]+(?:Apt|Apartment|Suite|Ste|Unit)\.?[ \t]*#?\d+)?",
     r"\b(?:Apt|Apartment|Suite|Unit)\.?[ \t]*#?\d{1,5}\b(?:[ \t]+Box[ \t]+\d+)?",
+    # An address block: a line of street and house number, then a line of postcode and town
+    # ("Lange Voorhout 50\n2511 BT Den Haag"); the postcode line is what makes it an address.
+    # Only from a line start: mid-sentence, German nouns ("Ihrer Anschrift") would join it.
+    r"^(?:[A-ZÀ-Þ][\w'’.-]{0,40}[ \t]+){1,3}\d{1,5}[a-zA-Z]?[ \t]*\n[ \t]*"
+    r"(?:\d{4}[ \t]?[A-Z]{2}|\d{5})[ \t]+[A-ZÀ-Þ][\w'’-]+",
+    # The same on one line with a Dutch postcode, which no other number looks like:
+    # "aan de Lange Voorhout 123, 3511 LN Utrecht"
+    r"\b(?:[A-ZÀ-Þ][\w'’.-]{0,40}[ \t]+){1,2}\d{1,5}[a-zA-Z]?,[ \t]+\d{4}[ \t]?[A-Z]{2}"
+    r"[ \t]+[A-ZÀ-Þ][\w'’-]+",
     r"\b(?:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]+Box[ \t]+\d{3,5}\b|\b[AFD]PO[ \t]+A[AEP][ \t]+\d{5}\b",
 )
 # Word(s) + house number ("Koivukatu 12", "Rua das Flores 9"): too close to "Windows 10" to stand
@@ -467,6 +476,8 @@ def phone_recognizer(regions: Sequence[str]):
             results = []
             for match in PHONE_CANDIDATE_RE.finditer(text):
                 candidate = match.group()
+                if len(candidate) < PHONE_MIN_DIGITS:
+                    continue  # too few characters for the digits a number needs
                 score = _phone_score(candidate, text, match, regions, phonenumbers)
                 if score:
                     results.append(
@@ -477,10 +488,15 @@ def phone_recognizer(regions: Sequence[str]):
     return CuratePhoneRecognizer(supported_entities=[E.PHONE_NUMBER], name="CuratePhoneRecognizer")
 
 
+# Digits of the shortest and longest numbers `_phone_score` accepts (E.164 allows 15).
+PHONE_MIN_DIGITS = 7
+PHONE_MAX_DIGITS = 15
+
+
 def _phone_score(candidate: str, text: str, match, regions, phonenumbers) -> float:
     core = re.split(r"(?i)[ \t]*(?:x|ext\.?|extension|#)[ \t]*\d+$", candidate)[0]
     digits = sum(c.isdigit() for c in core)
-    if digits < 7 or digits > 15 or DATE_LIKE_RE.fullmatch(core):
+    if digits < PHONE_MIN_DIGITS or digits > PHONE_MAX_DIGITS or DATE_LIKE_RE.fullmatch(core):
         return 0.0
     separated = any(c in core for c in " -.()/")
     international = core.startswith(("+", "00"))
@@ -735,6 +751,9 @@ def iban_recognizer():
     from presidio_analyzer.predefined_recognizers import IbanRecognizer
 
     class CaseInsensitiveIban(IbanRecognizer):
+        # The engine's RE2 prefilter must ignore case: the patterns read the upper-cased text.
+        matches_upper_cased = True
+
         def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
             upper = text.upper()
             # Offsets stay valid only when upper-casing keeps the length (not for "ß").
