@@ -9,7 +9,8 @@ reader ever sees a half-written file (temp file in the same folder + rename).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -87,7 +88,7 @@ def read_records(
     """All columns of a JSONL/Parquet file, with a text column and (if named) unique ids."""
     import polars as pl
 
-    fields = [text_field] + ([id_field] if id_field else [])
+    fields = ([id_field] if id_field else []) + [text_field]
     lazy = scan_records(path, fields=fields)
     try:
         frame = lazy.collect()
@@ -104,14 +105,25 @@ def read_records(
     return frame
 
 
-def write_atomic(data: pa.Table | pl.DataFrame, path: str | Path) -> Path:
-    """Write Parquet (zstd) or JSON lines by suffix, atomically: a temp file in the same folder,
-    then a rename, so a reader sees the old file, or the whole new one, never a part."""
+@contextmanager
+def replacing(path: str | Path) -> Iterator[Path]:
+    """A temp path in `path`'s folder that replaces `path` when the block ends without error,
+    so a reader sees the old file, or the whole new one, never a part."""
     path = Path(path)
-    fmt = table_format(path, role="output")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
+        yield temporary
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_atomic(data: pa.Table | pl.DataFrame, path: str | Path) -> Path:
+    """Write Parquet (zstd) or JSON lines by suffix, atomically (see `replacing`)."""
+    path = Path(path)
+    fmt = table_format(path, role="output")
+    with replacing(path) as temporary:
         if isinstance(data, pa.Table):
             if fmt == "parquet":
                 import pyarrow.parquet as pq
@@ -127,9 +139,6 @@ def write_atomic(data: pa.Table | pl.DataFrame, path: str | Path) -> Path:
             data.write_parquet(temporary, compression="zstd")
         else:
             data.write_ndjson(temporary)
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
     return path
 
 

@@ -9,7 +9,6 @@ libraries (Prefect, pyiceberg, Presidio, fastText) are imported inside commands 
 from __future__ import annotations
 
 import importlib
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +21,7 @@ from rich.console import Console  # noqa: E402
 
 from curation.exceptions import CurationError  # noqa: E402
 from curation.workspace import Workspace  # noqa: E402
+from flows.logs import LogFormat, configure_logging  # noqa: E402  (stdlib only)
 from flows.options import (  # noqa: E402
     JsonOption,
     WorkspaceOption,
@@ -42,6 +42,23 @@ catalog_app = typer.Typer(
     help="Browse datasets and versions in the workspace catalog.", no_args_is_help=True
 )
 app.add_typer(catalog_app, name="catalog")
+
+
+@app.callback()
+def main(
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            "--log-format",
+            case_sensitive=False,
+            help="Logs on stderr: text (readable) or json (one JSON object a line: time, "
+            "level, logger, message, run names; never document text).",
+        ),
+    ] = LogFormat.TEXT,
+) -> None:
+    """Curate enterprise documents into versioned, licensed, PII-free training sets, on premises."""
+    configure_logging(log_format)
+
 
 # Commands contributed by stage packages, each a module with `register(app)`.
 COMMAND_MODULES = (
@@ -131,43 +148,29 @@ def run_pipeline(
     incremental: bool = False,
     resume: bool = False,
 ) -> dict[str, Any]:
-    """`curation.run` with a live progress display on stderr."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
+    """`curation.run` with progress on stderr (live on a terminal, plain lines elsewhere)."""
     from curation.spec import load_spec
+    from flows.progress import notice, progress_reporter, summary_throughput
     from flows.run import check_before_run, run_spec
 
     loaded = load_spec(spec)
     if not resume:
         # checked here too, so a bad name fails before the progress display and Prefect's start
         check_before_run(loaded, workspace, version_name)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TextColumn("[cyan]{task.completed}[/] docs"),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=False,
-        disable=not sys.stderr.isatty(),
-    ) as progress:
-        tasks: dict[str, Any] = {}
-
-        def update(stage: str, count: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=None)
-            progress.advance(tasks[stage], count)
-
-        if not quiet:
-            stderr.print("starting Prefect (ephemeral server, about 15 s on 2 cores)...")
+    if not quiet:
+        notice("starting Prefect (ephemeral server, about 15 s on 2 cores)...")
+    with progress_reporter() as progress:  # follows --log-format and whether stderr is a tty
         summary = run_spec(
             loaded,
             workspace=workspace,
             incremental=incremental,
             version=version_name,
-            on_progress=update,
+            on_progress=progress,
             resume=resume,
         )
-    return summary.as_dict()
+    result = summary.as_dict()
+    result["throughput"] = [row.as_dict() for row in summary_throughput(result)]
+    return result
 
 
 def print_summary(summary: dict[str, Any]) -> None:
@@ -183,6 +186,9 @@ def print_summary(summary: dict[str, Any]) -> None:
         f"quarantined {summary['quarantined']}  reconciled: {summary['reconciled']}"
     )
     print_stage_counts(out, summary["by_stage"])
+    from flows.progress import summary_throughput, throughput_table
+
+    out.print(throughput_table(summary_throughput(summary)))
     if summary["by_reason"]:
         reasons = Table("reason", "documents")
         for reason, count in summary["by_reason"].items():

@@ -40,6 +40,11 @@ def fail(error: Exception) -> typer.Exit:
     """Print `error` as one line on stderr and return the exit (code 2) to raise."""
     from rich.markup import escape
 
+    from flows.logs import LogFormat, current_log_format
+
+    if current_log_format() is LogFormat.JSON:
+        sys.stderr.write(json.dumps({"level": "ERROR", "message": str(error)}) + "\n")
+        return typer.Exit(2)
     # One line however wide the terminal: the message names the problem and its fix.
     stderr.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     return typer.Exit(2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from curation.exceptions import CurationError
+from curation.tabular import TabularInputError
 
 
 class DedupError(CurationError):
@@ -13,5 +14,5 @@ class IndexMismatchError(DedupError):
     """A persisted signature index was built with other MinHash parameters than the config."""
 
 
-class DedupInputError(DedupError):
+class DedupInputError(TabularInputError, DedupError):
     """An input file for `curate dedup` is missing, unreadable or lacks a named column."""

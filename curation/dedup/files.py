@@ -21,62 +21,23 @@ import pyarrow as pa
 from curation.dedup.config import DedupConfig
 from curation.dedup.exceptions import DedupInputError
 from curation.dedup.stage import deduplicate
-
-JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
-PARQUET_SUFFIXES = (".parquet", ".pq")
+from curation.tabular import read_records, scan_records, table_format, write_atomic
 
 
 def _scan(path: Path, text_field: str, id_field: str) -> pl.LazyFrame:
     """A lazy scan of a JSONL/Parquet input whose id and text columns are checked to exist."""
-    if not path.is_file():
-        raise DedupInputError(f"input {path} does not exist or is not a file")
-    suffix = path.suffix.lower()
-    if suffix in PARQUET_SUFFIXES:
-        lazy = pl.scan_parquet(path)
-    elif suffix in JSONL_SUFFIXES:
-        lazy = pl.scan_ndjson(path, infer_schema_length=None)
-    else:
-        raise DedupInputError(
-            f"input {path}: unknown file type {suffix!r}; use .jsonl/.ndjson or .parquet"
-        )
-    schema = lazy.collect_schema()
-    missing = [name for name in (id_field, text_field) if name not in schema]
-    if missing:
-        raise DedupInputError(
-            f"input {path} has no column {', '.join(map(repr, missing))}; its columns are "
-            f"{', '.join(schema.names())}: pass --id-field / --text-field"
-        )
-    if schema[text_field] not in (pl.String, pl.Null):
+    lazy = scan_records(path, fields=(id_field, text_field))
+    if lazy.collect_schema()[text_field] not in (pl.String, pl.Null):
         raise DedupInputError(f"input {path}: column {text_field!r} is not text")
     return lazy
 
 
 def _read(path: Path, text_field: str, id_field: str) -> pl.DataFrame:
-    try:
-        frame = _scan(path, text_field, id_field).select(id_field, text_field).collect()
-    except DedupInputError:
-        raise
-    except (pl.exceptions.PolarsError, OSError, ValueError) as error:
-        raise DedupInputError(f"input {path} could not be read: {error}") from error
-    ids = frame[id_field]
-    if ids.null_count():
-        raise DedupInputError(f"input {path}: {ids.null_count()} rows have no {id_field!r}")
-    if ids.n_unique() != frame.height:
-        raise DedupInputError(f"input {path}: values of {id_field!r} must be unique")
-    return frame
+    return read_records(path, text_field=text_field, id_field=id_field).select(id_field, text_field)
 
 
 def _write(frame: pl.DataFrame, path: Path) -> None:
-    suffix = path.suffix.lower()
-    if suffix not in PARQUET_SUFFIXES + JSONL_SUFFIXES:
-        raise DedupInputError(f"output {path}: use a .parquet or .jsonl file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    if suffix in PARQUET_SUFFIXES:
-        frame.write_parquet(tmp)
-    else:
-        frame.write_ndjson(tmp)
-    tmp.replace(path)
+    write_atomic(frame, path)
 
 
 def dedup_file(
@@ -118,8 +79,7 @@ def dedup_file(
     if threshold is not None:
         cfg = replace(cfg, threshold=threshold, kept_similarity=min(cfg.kept_similarity, threshold))
     source, target = Path(input_path), Path(output_path)
-    if target.suffix.lower() not in PARQUET_SUFFIXES + JSONL_SUFFIXES:
-        raise DedupInputError(f"output {target}: use a .parquet or .jsonl file name")
+    table_format(target, role="output")
     if not out_of_core and (work_dir is not None or dask_address is not None):
         raise DedupInputError("a work folder and a Dask address need out-of-core mode")
     if out_of_core:
@@ -270,9 +230,7 @@ def _write_assignments(
     """
     from curation.dedup.outofcore import connect, sql_path
 
-    suffix = target.suffix.lower()
-    if suffix not in PARQUET_SUFFIXES + JSONL_SUFFIXES:
-        raise DedupInputError(f"output {target}: use a .parquet or .jsonl file name")
+    fmt = table_format(target, role="output")
     ordered = work / "output.parquet"
     assigned_sql, staging_sql = sql_path(assignments), sql_path(staging)
     # no CTE is read twice: DuckDB would materialize it where two Parquet scans stream
@@ -301,7 +259,7 @@ def _write_assignments(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.partial")
     frame = pl.scan_parquet(ordered)
-    if suffix in PARQUET_SUFFIXES:
+    if fmt == "parquet":
         frame.sink_parquet(tmp)
     else:
         frame.sink_ndjson(tmp)

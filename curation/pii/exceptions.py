@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from curation.exceptions import CurationError
+from curation.tabular import TabularInputError
 
 
 class PiiError(CurationError):
@@ -13,5 +14,5 @@ class PseudonymKeyError(PiiError):
     """A pseudonymize action is configured but no key is available."""
 
 
-class InputFormatError(PiiError):
+class InputFormatError(TabularInputError, PiiError):
     """A file given to `curate redact` cannot be read or written in the format its name says."""

@@ -23,12 +23,14 @@ import pyarrow as pa
 from curation.pii.config import PiiConfig
 from curation.pii.exceptions import InputFormatError
 from curation.pii.stage import counts_array
+from curation.tabular import TABLE_FORMATS, replacing
 
 # Language codes (or None) of a batch of texts, in order: one call per file, column-wise.
 Identify = Callable[[Sequence[str]], Sequence[str | None]]
 LANG_FIELD = "lang"
 
-TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+# JSONL and Parquet as every tabular reader reads them; any other name is a plain text file.
+TABLE_SUFFIXES = TABLE_FORMATS
 
 
 @dataclass
@@ -226,9 +228,10 @@ def _write_table(table: pa.Table | None, rows: list[dict[str, Any]], target: Pat
                 ) from error
             counts = counts_array([r.get("pii_counts", {}) for r in rows])
             table = table.append_column("pii_counts", counts)
-        pq.write_table(table, target)
+        with replacing(target) as temporary:
+            pq.write_table(table, temporary)
     elif fmt == "jsonl":
-        with target.open("w", encoding="utf-8") as handle:
+        with replacing(target) as temporary, temporary.open("w", encoding="utf-8") as handle:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
     else:

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from curation.exceptions import CurationError
+from flows.options import fail
 
 
 def dedup(
@@ -63,8 +64,7 @@ def dedup(
             dask_address=dask_address,
         )
     except CurationError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+        raise fail(error) from error
     if as_json:
         typer.echo(json.dumps(summary, sort_keys=True))
         return

@@ -13,27 +13,15 @@ from typing import Annotated
 import typer
 
 from curation.exceptions import CurationError
+from flows.options import fail
 
 
 def load_pii_config(spec: Path | None):
     """The `pii` section of a spec file as a PiiConfig; the default policy without a spec."""
-    from curation.config import build_config
-    from curation.exceptions import SpecError
     from curation.pii.config import PiiConfig
+    from curation.spec import load_spec_section
 
-    if spec is None:
-        return PiiConfig()
-    import yaml
-
-    try:
-        data = yaml.safe_load(spec.read_text(encoding="utf-8")) or {}
-    except OSError as error:
-        raise SpecError("", f"cannot read spec {spec}: {error.strerror}") from error
-    except yaml.YAMLError as error:
-        raise SpecError("", f"spec {spec} is not valid YAML: {error}") from error
-    if not isinstance(data, dict):
-        raise SpecError("", f"spec {spec} must be a mapping with a `pii` section")
-    return build_config(PiiConfig, data.get("pii"), "pii")
+    return load_spec_section(spec, "pii", PiiConfig)
 
 
 # Below this lid.176 probability a text's language counts as unknown (read with English rules,
@@ -96,8 +84,7 @@ def redact(
             identify=identify_languages,
         )
     except CurationError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+        raise fail(error) from error
     if as_json:
         typer.echo(json.dumps(summary.as_dict(), sort_keys=True))
         return

@@ -99,7 +99,7 @@ def test_bad_input_gives_clean_error_and_exit_2(tmp_path, make_prose, make_edit)
     missing = CliRunner().invoke(
         app(), ["dedup", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o.csv")]
     )
-    assert missing.exit_code == 2 and "use a .parquet or .jsonl" in missing.stderr
+    assert missing.exit_code == 2 and ".parquet or .pq" in missing.stderr
 
 
 def test_command_has_help():
