@@ -47,6 +47,9 @@ class RunSummary:
     replaced: list[str] = field(default_factory=list)
     # batches per stage that a resumed run found finished and did not run again
     resumed_batches: dict[str, int] = field(default_factory=dict)
+    # False when an incremental run found nothing to change: no version was committed and
+    # `version` names the newest one, which stays current
+    changed: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +61,7 @@ class RunSummary:
             "wall_seconds": round(self.wall_seconds, 2),
             "stage_seconds": {k: round(v, 2) for k, v in self.stage_seconds.items()},
             "resumed_batches": self.resumed_batches,
+            "changed": self.changed,
         }
 
 
@@ -86,12 +90,19 @@ def commit_run(
     import pyarrow.compute as pc
 
     from catalogs.registry import open_catalog
-    from catalogs.versions import commit_version, load_dataset_table
+    from catalogs.versions import (
+        VersionChanges,
+        commit_version,
+        get_version,
+        load_dataset_table,
+        record_run_without_version,
+    )
 
     documents = read_staged(final_paths)
     ledger = collect_ledger(paths)
     catalog = open_catalog(catalog_settings)
     replaced: list[str] = []
+    changes = None
     if previous_snapshot_id is not None:
         carried_ids = ledger.filter(
             pc.equal(ledger.column("stage"), Stage.INCREMENTAL.value)
@@ -102,7 +113,9 @@ def commit_run(
             .to_arrow()
         )
         in_carried = pc.is_in(previous.column("doc_id"), value_set=carried_ids.combine_chunks())
-        replaced = previous.filter(pc.invert(in_carried)).column("doc_id").to_pylist()
+        removed = previous.filter(pc.invert(in_carried)).column("doc_id").combine_chunks()
+        replaced = removed.to_pylist()
+        changes = VersionChanges(base=previous_snapshot_id, removed=removed, added=documents)
         documents = pa.concat_tables([conform(previous.filter(in_carried)), documents])
     documents = documents.sort_by("doc_id")
     ingest = ledger.filter(pc.equal(ledger.column("stage"), Stage.INGEST.value))
@@ -117,6 +130,19 @@ def commit_run(
             f"(the run's ledger parts are kept in {paths.ledger} for inspection)"
         )
     summary = check.as_dict()
+    if changes is not None and not len(changes.removed) and not changes.added.num_rows:
+        # nothing new, changed or deleted at the sources: the newest version stays current
+        record_run_without_version(catalog, spec.table_name, ledger, run_id)
+        newest = get_version(catalog, spec.table_name)
+        return RunSummary(
+            run_id=run_id,
+            dataset=newest.dataset,
+            version=newest.name,
+            location=newest.location,
+            reconciliation=summary,
+            wall_seconds=time.monotonic() - started,
+            changed=False,
+        )
     version = commit_version(
         catalog,
         spec.table_name,
@@ -131,6 +157,7 @@ def commit_run(
         },
         version_name=version_name,
         properties={"pii_fingerprint": policy_fingerprint(spec.pii)},
+        changes=changes,
     )
     return RunSummary(
         run_id=run_id,

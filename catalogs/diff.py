@@ -16,6 +16,7 @@ Only six narrow columns of each version are read, never the text.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -31,13 +32,19 @@ DELTA_COLUMNS = {"by_source": "source_id", "by_license": "spdx", "by_language": 
 TERMINAL = ("dropped", "quarantined")
 
 
-def erased_doc_ids(catalog: Catalog, dataset: str) -> set[str]:
-    """Ids of documents erased from `dataset` on request: where the erasure trail is consulted.
+def erased_doc_ids(catalog: Catalog, dataset: str, candidates: Iterable[str] = ()) -> set[str]:
+    """Those of `candidates` (doc ids) that an erasure of `dataset` removed, per its audit trail.
 
-    There is no erasure trail yet, so nothing is reported as erased; when erasure records its
-    requests, this returns the ids they name and `diff_versions` labels them `erased`.
+    The trail names erased documents only by their salted hash, so it cannot list them: the
+    caller offers the ids it would label (`diff_versions`: the removed ones) and gets back the
+    erased ones. No candidates, no trail, or no erasure: an empty set.
     """
-    return set()
+    candidates = list(candidates)
+    if not candidates:
+        return set()
+    from catalogs.erasure.trail_lookup import erased_among, workspace_for_catalog
+
+    return erased_among(workspace_for_catalog(catalog), dataset, candidates)
 
 
 def diff_versions(
@@ -63,9 +70,8 @@ def diff_versions(
     changed_mask = pl.col("content_sha256").ne_missing(pl.col("content_sha256_b"))
     changed = both.filter(changed_mask).sort("doc_id")
 
-    removed = _why_removed(
-        removed, catalog, dataset, version_b.run_id, erased_doc_ids(catalog, dataset)
-    )
+    erased = erased_doc_ids(catalog, dataset, removed["doc_id"].to_list())
+    removed = _why_removed(removed, catalog, dataset, version_b.run_id, erased)
     why_counts = removed.group_by("why").len().sort(["len", "why"], descending=[True, False])
     lists = {
         "added": added.select(

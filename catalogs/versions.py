@@ -46,6 +46,15 @@ class InvalidVersionName(CatalogError, ValueError):
 
 
 @dataclass(frozen=True)
+class VersionChanges:
+    """A version as a change of its base snapshot: rows removed (by doc id) and rows added."""
+
+    base: int
+    removed: pa.Array
+    added: pa.Table
+
+
+@dataclass(frozen=True)
 class VersionInfo:
     """What a version is: its tag, snapshot, run and counts."""
 
@@ -130,9 +139,9 @@ def _ensure_table(catalog: Catalog, identifier: str, schema: pa.Schema) -> Table
 def next_version_name(table: Table) -> str:
     """`v{n+1}` where n is the highest existing `v<number>` tag."""
     numbers = [
-        int(name[1:])
+        int(name[1:].split("-")[0])
         for name, ref in table.metadata.refs.items()
-        if ref.snapshot_ref_type.value == "tag" and re.fullmatch(r"v\d+", name)
+        if ref.snapshot_ref_type.value == "tag" and re.fullmatch(r"v\d+(?:-e\d+)?", name)
     ]
     return f"v{max(numbers, default=0) + 1}"
 
@@ -149,12 +158,18 @@ def commit_version(
     summary: dict[str, Any],
     version_name: str | None = None,
     properties: dict[str, str] | None = None,
+    changes: VersionChanges | None = None,
 ) -> VersionInfo:
     """Append the ledger, then overwrite the dataset with `documents` and tag it, atomically.
+
+    With `changes` (an incremental run whose base is still the table's current snapshot), the
+    same version is committed as a delete of the removed rows plus an append of the new ones,
+    in one transaction; `documents` still holds the whole version (for its stats).
 
     When a version of `run_id` exists already (a retry after the commit went through), that
     version is returned and nothing is written.
     """
+    from pyiceberg.expressions import In
     from pyiceberg.table.update.snapshot import ManageSnapshots
 
     table = _ensure_table(catalog, dataset, DOCUMENT_SCHEMA)
@@ -176,16 +191,41 @@ def commit_version(
         f"{PROPERTY_PREFIX}summary": json.dumps(summary, sort_keys=True, separators=(",", ":")),
         f"{PROPERTY_PREFIX}stats": stats_property(documents, ledger),
     }
+    append_run_ledger(ledger_table, ledger, run_id)
+    current = table.current_snapshot()
+    with table.transaction() as transaction:
+        if changes is not None and current is not None and current.snapshot_id == changes.base:
+            # Only files holding a removed row are rewritten (copy-on-write); the others are
+            # reused by the new snapshot, so storage grows with the change, not the table.
+            if len(changes.removed):
+                transaction.delete(
+                    In("doc_id", changes.removed.to_pylist()), snapshot_properties=properties
+                )
+            if changes.added.num_rows or not len(changes.removed):
+                transaction.append(conform(changes.added), snapshot_properties=properties)
+        else:
+            transaction.overwrite(conform(documents), snapshot_properties=properties)
+        snapshot_id = transaction.table_metadata.current_snapshot_id
+        ManageSnapshots(transaction).create_tag(snapshot_id, name).commit()
+    return get_version(catalog, dataset, name)
+
+
+def append_run_ledger(ledger_table: Table, ledger: pa.Table, run_id: str) -> None:
+    """Append a run's ledger once: a retry finds the snapshot of its run id and appends nothing."""
     if ledger.num_rows and not _has_run_snapshot(ledger_table, run_id):
         ledger_table.append(
             ledger.cast(LEDGER_SCHEMA),
             snapshot_properties={f"{PROPERTY_PREFIX}run_id": run_id},
         )
-    with table.transaction() as transaction:
-        transaction.overwrite(conform(documents), snapshot_properties=properties)
-        snapshot_id = transaction.table_metadata.current_snapshot_id
-        ManageSnapshots(transaction).create_tag(snapshot_id, name).commit()
-    return get_version(catalog, dataset, name)
+
+
+def record_run_without_version(
+    catalog: Catalog, dataset: str, ledger: pa.Table, run_id: str
+) -> None:
+    """The ledger of a run that changed nothing: its decisions are kept, no version is made."""
+    append_run_ledger(
+        _ensure_table(catalog, dataset + LEDGER_SUFFIX, LEDGER_SCHEMA), ledger, run_id
+    )
 
 
 def _has_run_snapshot(table: Table, run_id: str) -> bool:
@@ -281,7 +321,8 @@ def _version_info(table: Table, dataset: str, name: str, snapshot_id: int) -> Ve
     properties = (
         dict(snapshot.summary.additional_properties) if snapshot and snapshot.summary else {}
     )
-    created = (
+    # an erased version is a rewritten snapshot: it keeps its original commit time
+    created = properties.get(f"{PROPERTY_PREFIX}committed_at") or (
         datetime.fromtimestamp(snapshot.timestamp_ms / 1000, tz=UTC).isoformat() if snapshot else ""
     )
     summary = json.loads(properties.get(f"{PROPERTY_PREFIX}summary") or "{}")

@@ -24,6 +24,17 @@ OFFLINE_ENVIRONMENT: dict[str, str] = {
 }
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
 def enforce_offline() -> None:
-    """Set every no-egress switch, overriding anything inherited from the environment."""
+    """Set every no-egress switch, overriding anything inherited from the environment.
+
+    Loopback is added to `NO_PROXY`: httpx (Prefect's client) would otherwise send even
+    127.0.0.1 traffic to the local Prefect server through `$HTTP_PROXY`.
+    """
     os.environ.update(OFFLINE_ENVIRONMENT)
+    no_proxy = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
+    hosts = [h.strip() for h in no_proxy.split(",") if h.strip()]
+    hosts += [h for h in LOOPBACK_HOSTS if h not in hosts]
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = ",".join(hosts)

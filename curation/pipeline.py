@@ -9,6 +9,7 @@ after which, in parallel or not) is the Prefect flow's (`flows/curate_flow.py`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,14 @@ import pyarrow.parquet as pq
 
 from curation.runs import RunPaths
 from curation.schema import conform
-from curation.stage import CurationStage, Scope, Stage, apply_decision, run_stage
+from curation.stage import (
+    CurationStage,
+    Scope,
+    Stage,
+    StageOutput,
+    apply_decision,
+    run_stage,
+)
 from curation.tabular import read_staged, write_atomic
 
 if TYPE_CHECKING:
@@ -80,12 +88,20 @@ def batch_name(path: Path) -> str:
 
 
 def ingest_to_staging(
-    source: SourceConfig, *, run_id: str, paths: RunPaths, batch_size: int, workers: int
+    source: SourceConfig,
+    *,
+    run_id: str,
+    paths: RunPaths,
+    batch_size: int,
+    workers: int,
+    decide: Callable[[StageOutput], StageOutput] | None = None,
 ) -> list[Path]:
     """Ingest one source: documents to staged batches, every input's decision to the ledger.
 
-    A resumed run skips a source whose ingest finished; one that was cut off is ingested
-    again from its start (its partial batches removed first).
+    `decide` may change ingest's decisions before they are applied (erasure tombstones drop
+    documents erased earlier, even when the source still holds them). A resumed run skips a
+    source whose ingest finished; one that was cut off is ingested again from its start (its
+    partial batches removed first).
     """
     from curation.ingest import ingest_source
 
@@ -101,6 +117,8 @@ def ingest_to_staging(
     for number, batch in enumerate(batches):
         name = f"{step}-{number:05d}.parquet"
         output = batch.as_stage_output()
+        if decide is not None:
+            output = decide(output)
         result = apply_decision(Stage.INGEST, output.table, output.decision, run_id)
         write_atomic(result.ledger, paths.ledger / name)
         staged.append(write_atomic(result.table, paths.documents / name))

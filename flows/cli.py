@@ -177,6 +177,12 @@ def print_summary(summary: dict[str, Any]) -> None:
     from rich.table import Table
 
     out = Console()
+    if not summary.get("changed", True):
+        out.print(
+            f"no changes: nothing new, changed or deleted at the sources; "
+            f"{summary['dataset']}@{summary['version']} stays current (run {summary['run_id']})"
+        )
+        return
     out.print(
         f"[bold]{summary['dataset']}@{summary['version']}[/]  run {summary['run_id']}  "
         f"({summary['wall_seconds']} s)"

@@ -10,7 +10,7 @@ cluster. One generic task runs any batch stage; what a stage decides lives in it
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,7 @@ from curation.pipeline import (
     stage_class,
 )
 from curation.runs import RunPaths, new_run_id, sweep_dead_runs
-from curation.stage import Scope, Stage
+from curation.stage import Scope, Stage, StageOutput
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -74,10 +74,20 @@ def code_version() -> str:
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2, task_run_name="ingest")
 def ingest_task(
-    source: SourceConfig, run_id: str, paths: RunPaths, batch_size: int, workers: int
+    source: SourceConfig,
+    run_id: str,
+    paths: RunPaths,
+    batch_size: int,
+    workers: int,
+    decide: Callable[[StageOutput], StageOutput] | None = None,
 ) -> list[Path]:
     return ingest_to_staging(
-        source, run_id=run_id, paths=paths, batch_size=batch_size, workers=workers
+        source,
+        run_id=run_id,
+        paths=paths,
+        batch_size=batch_size,
+        workers=workers,
+        decide=decide,
     )
 
 
@@ -129,6 +139,12 @@ def finish_task(
     """After the commit, outside its retries: index update (derived data), staging removal."""
     from catalogs.signature_index import refresh_after_commit
 
+    if not summary.changed:
+        paths.finish(summary.reconciliation)
+        get_run_logger().info(
+            "no changes at the sources: %s@%s stays current", summary.dataset, summary.version
+        )
+        return
     warning = refresh_after_commit(
         index_root,
         signatures,
@@ -248,11 +264,20 @@ def _stages(
             )
             previous_snapshot_id, previous = None, None
 
+    from catalogs.erasure import tombstones_for
+
+    # documents erased on request are dropped at ingest, even when a source still holds them
+    tombstones = tombstones_for(workspace, spec.table_name)
     with timed(timings, Stage.INGEST):
         batches: list[Path] = []
         for source in spec.sources:
             batches += ingest_task(
-                source, run_id, paths, spec.runner.batch_size, spec.runner.workers
+                source,
+                run_id,
+                paths,
+                spec.runner.batch_size,
+                spec.runner.workers,
+                tombstones.apply if tombstones else None,
             )
     if previous is not None:
         with timed(timings, Stage.INCREMENTAL):

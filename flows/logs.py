@@ -127,6 +127,7 @@ def configure_logging(fmt: str = "text", *, level: int | str | None = None) -> N
     global _current
     if fmt not in LOG_FORMATS:
         raise ValueError(f"log format must be one of {', '.join(LOG_FORMATS)}, got {fmt!r}")
+    switched = LogFormat(fmt) is not _current
     _current = LogFormat(fmt)
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -149,7 +150,10 @@ def configure_logging(fmt: str = "text", *, level: int | str | None = None) -> N
     if level is not None:
         for name in OUR_LOGGERS:
             logging.getLogger(name).setLevel(level)
-    _reconfigure_prefect()
+    if switched:
+        # Prefect's handlers hold the stream they were made with: only rebuild them when the
+        # format changes (the default text format leaves Prefect's set-up alone).
+        _reconfigure_prefect()
 
 
 def _reconfigure_prefect() -> None:

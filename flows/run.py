@@ -133,10 +133,23 @@ class _ProgressWatcher:
             self._poll()
 
     def _poll(self) -> None:
-        if not self.paths.ledger.is_dir():
-            return
-        for stage, total in self.paths.ledger_rows_by_stage(self.seen).items():
+        if self.paths.ledger.is_dir():
+            totals = self.paths.ledger_rows_by_stage(self.seen)
+        else:
+            totals = self._final_totals()  # staging removed after the commit
+        for stage, total in totals.items():
             new = total - self.reported.get(stage, 0)
             if new > 0:
                 self.reported[stage] = total
                 self.on_progress(stage, new)
+
+    def _final_totals(self) -> dict[str, int]:
+        """Per-stage decisions from the finished run's `summary.json`, so stages that ran
+        between two polls are still reported once staging is gone."""
+        import json
+
+        try:
+            by_stage = json.loads((self.paths.root / "summary.json").read_text())["by_stage"]
+        except (OSError, ValueError, KeyError):
+            return {}
+        return {stage: sum(counts.values()) for stage, counts in by_stage.items()}

@@ -164,7 +164,9 @@ def test_reversed_diff_swaps_added_and_removed(catalog):
 def test_erasure_trail_is_consulted_for_removed_documents(catalog, monkeypatch):
     commit_two_versions(catalog)
     assert erased_doc_ids(catalog, "curated.docs") == set()
-    monkeypatch.setattr(catalogs.diff, "erased_doc_ids", lambda catalog, dataset: {"d"})
+    monkeypatch.setattr(
+        catalogs.diff, "erased_doc_ids", lambda catalog, dataset, candidates=(): {"d"}
+    )
 
     diff = diff_versions(catalog, "curated.docs", "v1", "v2")
 

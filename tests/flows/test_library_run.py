@@ -89,3 +89,35 @@ def test_a_failure_after_the_catalog_commit_is_retried_into_the_same_version(tmp
     assert ledger.num_rows == ledger.group_by(["doc_id", "stage"]).aggregate([]).num_rows
     assert ledger.column("stage").to_pylist().count("ingest") == 7  # one append, not two
     assert read_version(catalog, "curated.tiny", "2024-q3").num_rows == 6
+
+
+def data_files(catalog, dataset: str, version: str) -> set[str]:
+    from catalogs.versions import get_version, load_dataset_table
+
+    snapshot = get_version(catalog, dataset, version).snapshot_id
+    scan = load_dataset_table(catalog, dataset).scan(snapshot_id=snapshot)
+    return {task.file.file_path for task in scan.plan_files()}
+
+
+def test_incremental_runs_commit_only_changes_and_nothing_when_nothing_changed(tmp_path):
+    spec = tiny_spec(tmp_path)
+    workspace = tmp_path / "ws"
+    first = curation.run(spec, workspace=workspace)
+    catalog = open_catalog(CatalogSettings.for_workspace(Workspace(workspace)))
+
+    unchanged = curation.run(spec, workspace=workspace, incremental=True)
+
+    assert not unchanged.changed and unchanged.version == first.version == "v1"
+    assert [v.name for v in list_versions(catalog, "curated.tiny")] == ["v1"]
+    assert read_ledger(catalog, "curated.tiny", unchanged.run_id).num_rows > 0  # still audited
+
+    (tmp_path / "docs" / "note-9.txt").write_text(
+        "Notice 9 about canteens. " + TEXT + " The canteen opens at half past seven.\n"
+    )
+    added = curation.run(spec, workspace=workspace, incremental=True)
+
+    assert added.changed and added.version == "v2"
+    v2 = read_version(catalog, "curated.tiny", "v2")
+    assert v2.num_rows == 7 and "docs-" in v2.column("doc_id")[0].as_py()
+    # an append-only change reuses every data file of v1: storage grows with the change
+    assert data_files(catalog, "curated.tiny", "v1") < data_files(catalog, "curated.tiny", "v2")

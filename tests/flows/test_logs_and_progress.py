@@ -38,11 +38,19 @@ RUN_KEYS = {"flow_run_name", "task_run_name"}
 def restore_logging():
     """Undo configure_logging: root handlers, warning capture, Prefect's variables."""
     root = logging.getLogger()
-    handlers = list(root.handlers)
+    # Prefect's loggers too: reconfiguring them binds their handlers to this test's captured
+    # stderr, which is closed once the test ends.
+    loggers = [root] + [
+        logging.getLogger(name)
+        for name in list(logging.Logger.manager.loggerDict)
+        if name.startswith("prefect")
+    ]
+    handlers = {id(logger): (logger, list(logger.handlers)) for logger in loggers}
     environment = {name: os.environ.get(name) for name in PREFECT_JSON_ENVIRONMENT}
     yield
     configure_logging("text")
-    root.handlers[:] = handlers
+    for logger, saved in handlers.values():
+        logger.handlers[:] = saved
     for name, value in environment.items():
         if value is None:
             os.environ.pop(name, None)
