@@ -79,14 +79,17 @@ def run_spec(
     watcher = _ProgressWatcher(RunPaths(ws.runs / run_id), on_progress) if on_progress else None
     if watcher:
         watcher.start()
+    from flows.run_server import private_server
+
     try:
-        return flow_for_runner(loaded.runner)(
-            spec=loaded,
-            workspace_root=str(ws.root),
-            version_name=version,
-            run_id=run_id,
-            incremental=incremental,
-        )
+        with private_server():
+            return flow_for_runner(loaded.runner)(
+                spec=loaded,
+                workspace_root=str(ws.root),
+                version_name=version,
+                run_id=run_id,
+                incremental=incremental,
+            )
     finally:
         if watcher:
             watcher.stop()

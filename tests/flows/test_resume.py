@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import polars as pl
+import psutil
 import pytest
 import yaml
 
@@ -83,8 +84,13 @@ def test_a_killed_run_resumes_into_the_same_version(tmp_path, phase, uninterrupt
         wait_for("*/ledger/pii-*.parquet", workspace, 3, process)
     else:
         wait_for("*/done/dedup.json", workspace, 1, process)
+    children = psutil.Process(process.pid).children(recursive=True)
+    assert children, "a run starts its own Prefect server"
     process.send_signal(signal.SIGKILL)
     process.wait()
+    # no process of the run outlives it: its server and workers end with it
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == []
 
     catalog = open_catalog(CatalogSettings.for_workspace(Workspace(workspace)))
     from catalogs.exceptions import CatalogError
