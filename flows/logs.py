@@ -157,7 +157,22 @@ def configure_logging(fmt: str = "text", *, level: int | str | None = None) -> N
 
 
 def _reconfigure_prefect() -> None:
-    """Re-run Prefect's logging set-up if it ran already in this process (never imports it)."""
-    configuration = sys.modules.get("prefect.logging.configuration")
-    if configuration is not None and configuration.PROCESS_LOGGING_CONFIG:
-        configuration.setup_logging(incremental=False)
+    """Swap the console handlers of Prefect's loggers for JSON ones, if Prefect set
+    up logging already in this process; never imports it.
+
+    Handlers are swapped one by one rather than by re-running Prefect's `dictConfig`: a
+    non-incremental `dictConfig` closes every handler of the process, other libraries' too.
+    """
+    if "prefect.logging.configuration" not in sys.modules:
+        return
+    for logger in [logging.getLogger()] + [
+        logging.getLogger(name)
+        for name in list(logging.Logger.manager.loggerDict)
+        if name.startswith("prefect")
+    ]:
+        for index, handler in enumerate(list(logger.handlers)):
+            name = type(handler).__name__
+            if _current is LogFormat.JSON and name == "PrefectConsoleHandler":
+                replacement = JsonLinesHandler()
+                replacement.setLevel(handler.level)
+                logger.handlers[index] = replacement
