@@ -65,7 +65,7 @@ def change_corpus(root: Path, seed: int) -> dict[str, int]:
             )
     for path in deleted:
         path.unlink()
-    added_dir = root / "python-peps" / "added-by-bench"
+    added_dir = root / "18f-handbook" / "added-by-bench"
     added_dir.mkdir(exist_ok=True)
     n_add = max(1, round(total * 0.005))
     for number in range(n_add):
