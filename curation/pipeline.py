@@ -28,6 +28,7 @@ from curation.stage import (
 from curation.tabular import read_staged, write_atomic
 
 if TYPE_CHECKING:
+    from curation.ingest.known import KnownInputs
     from curation.ingest.sources import SourceConfig
     from curation.spec import DatasetSpec
 
@@ -95,8 +96,13 @@ def ingest_to_staging(
     batch_size: int,
     workers: int,
     decide: Callable[[StageOutput], StageOutput] | None = None,
+    known: KnownInputs | None = None,
 ) -> list[Path]:
     """Ingest one source: documents to staged batches, every input's decision to the ledger.
+
+    `known`: the inputs the previous run saw; unchanged ones are not read again (their
+    documents are carried from the previous version). Each batch's inputs are staged under
+    `inputs/` for the next run's `known` (see `persist_known_inputs`).
 
     `decide` may change ingest's decisions before they are applied (erasure tombstones drop
     documents erased earlier, even when the source still holds them). A resumed run skips a
@@ -104,18 +110,27 @@ def ingest_to_staging(
     partial batches removed first).
     """
     from curation.ingest import ingest_source
+    from curation.ingest.known import batch_inputs
 
     step = f"{Stage.INGEST}-{source.id}"
     finished = paths.done(step)
     if finished is not None:
         return finished["outputs"]
     pattern = f"{step}-[0-9][0-9][0-9][0-9][0-9].parquet"
-    for partial in [*paths.documents.glob(pattern), *paths.ledger.glob(pattern)]:
+    inputs = paths.root / "inputs"
+    for partial in [
+        *paths.documents.glob(pattern),
+        *paths.ledger.glob(pattern),
+        *inputs.glob(pattern),
+    ]:
         partial.unlink()
     staged = []
-    batches = ingest_source(source, run_id=run_id, batch_size=batch_size, workers=workers)
+    batches = ingest_source(
+        source, run_id=run_id, batch_size=batch_size, workers=workers, known=known
+    )
     for number, batch in enumerate(batches):
         name = f"{step}-{number:05d}.parquet"
+        write_atomic(batch_inputs(batch, source), inputs / name)
         output = batch.as_stage_output()
         if decide is not None:
             output = decide(output)
@@ -184,3 +199,16 @@ def finished_batches(stage: Stage, batches: list[Path], paths: RunPaths) -> int:
     """How many of `batches` a batch stage finished already (a resumed run skips them)."""
     names = [f"{stage}-{batch_name(b)}.parquet" for b in batches]
     return sum((paths.documents / n).exists() and (paths.ledger / n).exists() for n in names)
+
+
+def known_inputs_path(indexes: Path, dataset: str) -> Path:
+    """Where a dataset keeps what its last committed run saw at its sources."""
+    return indexes / dataset / "inputs.parquet"
+
+
+def persist_known_inputs(paths: RunPaths, target: Path) -> None:
+    """After a successful commit: the inputs this run saw become the next run's `known`."""
+    from curation.ingest.known import inputs_table
+
+    parts = [pq.read_table(p) for p in sorted((paths.root / "inputs").glob("*.parquet"))]
+    write_atomic(inputs_table(parts), target)

@@ -160,6 +160,7 @@ class RunPaths:
         (self.root / "summary.json").write_text(json.dumps(summary, indent=2))
         shutil.rmtree(self.documents, ignore_errors=True)
         shutil.rmtree(self.ledger, ignore_errors=True)
+        shutil.rmtree(self.root / "inputs", ignore_errors=True)  # persisted for the next run
 
     def ledger_rows_by_stage(
         self, seen: dict[str, tuple[str, int]] | None = None

@@ -25,6 +25,8 @@ from curation.pipeline import (
     build_stage,
     finished_batches,
     ingest_to_staging,
+    known_inputs_path,
+    persist_known_inputs,
     run_batch_stage,
     run_run_stage,
     stage_class,
@@ -80,7 +82,13 @@ def ingest_task(
     batch_size: int,
     workers: int,
     decide: Callable[[StageOutput], StageOutput] | None = None,
+    known: Path | None = None,
+    previous: pa.Table | None = None,
 ) -> list[Path]:
+    from curation.ingest.known import KnownInputs
+
+    # only inputs whose documents the previous version holds may be skipped (they are carried)
+    skip = KnownInputs.read(known).restricted_to(previous) if known and previous else None
     return ingest_to_staging(
         source,
         run_id=run_id,
@@ -88,6 +96,7 @@ def ingest_task(
         batch_size=batch_size,
         workers=workers,
         decide=decide,
+        known=skip,
     )
 
 
@@ -135,10 +144,12 @@ def finish_task(
     index_root: Path,
     signatures: Path | None,
     incremental: bool,
+    known_inputs: Path,
 ) -> None:
     """After the commit, outside its retries: index update (derived data), staging removal."""
     from catalogs.signature_index import refresh_after_commit
 
+    persist_known_inputs(paths, known_inputs)
     if not summary.changed:
         paths.finish(summary.reconciliation)
         get_run_logger().info(
@@ -190,6 +201,7 @@ def curate_flow(
     version_name: str | None = None,
     run_id: str | None = None,
     incremental: bool = False,
+    verify: bool = False,
 ) -> RunSummary:
     """Run the whole pipeline for one loaded dataset spec and commit one version.
 
@@ -227,7 +239,7 @@ def curate_flow(
             ", ".join(swept),
         )
     try:
-        return _stages(spec, workspace, run_id, paths, version_name, incremental, started)
+        return _stages(spec, workspace, run_id, paths, version_name, incremental, started, verify)
     except BaseException as error:
         paths.discard_staging(error)
         raise
@@ -243,8 +255,13 @@ def _stages(
     version_name: str | None,
     incremental: bool,
     started: float,
+    verify: bool = False,
 ) -> RunSummary:
-    """The stages of one run, in order; the flow around it cleans up when one fails."""
+    """The stages of one run, in order; the flow around it cleans up when one fails.
+
+    An incremental run skips reading inputs whose size and modification time (ETag on object
+    stores) match what the last run saw, unless `verify` asks to read and hash everything.
+    """
     from catalogs.incremental import carry_refused, current_version_keys
     from catalogs.registry import CatalogSettings
 
@@ -268,6 +285,7 @@ def _stages(
 
     # documents erased on request are dropped at ingest, even when a source still holds them
     tombstones = tombstones_for(workspace, spec.table_name)
+    known = known_inputs_path(workspace.indexes, spec.table_name)
     with timed(timings, Stage.INGEST):
         batches: list[Path] = []
         for source in spec.sources:
@@ -278,6 +296,8 @@ def _stages(
                 spec.runner.batch_size,
                 spec.runner.workers,
                 tombstones.apply if tombstones else None,
+                known if previous is not None and not verify else None,
+                previous,
             )
     if previous is not None:
         with timed(timings, Stage.INCREMENTAL):
@@ -306,7 +326,7 @@ def _stages(
             started=started,
             previous_snapshot_id=previous_snapshot_id,
         )
-        finish_task(summary, paths, index_root, signatures, previous_snapshot_id is not None)
+        finish_task(summary, paths, index_root, signatures, previous_snapshot_id is not None, known)
     summary.stage_seconds = timings
     summary.resumed_batches = {stage: n for stage, n in resumed.items() if n}
     if summary.resumed_batches:

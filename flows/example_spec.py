@@ -11,10 +11,12 @@ output:
   # version: v1                  # tag of the new version; default: v<n+1>
   # catalog_uri: postgresql+psycopg2://user@host/catalog   # default: the workspace's SQLite
   # warehouse: s3://bucket/warehouse                       # default: the workspace folder
+  #   (an s3:// warehouse: the store from CURATE_S3_ENDPOINT, keys from AWS_ACCESS_KEY_ID /
+  #   AWS_SECRET_ACCESS_KEY or the profile CURATE_S3_PROFILE; never written in this file)
 
 sources:                         # where documents come from; each gets a declared license
   - id: handbook                 # [a-z0-9_-]+, unique; becomes part of every doc_id
-    type: folder                 # folder | parquet | jsonl
+    type: folder                 # folder | s3 | parquet | jsonl | hf_dataset
     path: ./documents/handbook
     include: ["**/*"]            # globs on the path relative to `path`
     exclude: ["**/drafts/**"]
@@ -25,6 +27,23 @@ sources:                         # where documents come from; each gets a declar
   #   text_field: body
   #   id_field: ticket_id
   #   license: LicenseRef-Internal
+  # - id: contracts                # objects of an S3-compatible store (MinIO, Ceph, SeaweedFS)
+  #   type: s3
+  #   bucket: legal
+  #   prefix: contracts/2026       # a folder of the bucket; globs match keys below it
+  #   endpoint_url: https://minio.internal:9000   # default: $CURATE_S3_ENDPOINT
+  #   region: us-east-1            # default: $AWS_REGION, else us-east-1
+  #   # profile: legal-reader      # a section of ~/.aws/credentials; default: the environment's
+  #   #                            # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (never keys here)
+  #   include: ["**/*.pdf", "**/*.docx"]
+  #   license: LicenseRef-Internal
+  # - id: support-faq              # a Hugging Face dataset on disk: a save_to_disk folder or
+  #   type: hf_dataset             # a folder of Parquet/Arrow shards (read offline)
+  #   path: ./datasets/support_faq
+  #   include: ["train/**"]        # one split of a DatasetDict
+  #   text_field: answer
+  #   id_field: faq_id             # stable ids; without it a row is <shard>#row=<n>
+  #   license: CC-BY-4.0
 
 license:                         # license policy: what may enter the training set
   {license}

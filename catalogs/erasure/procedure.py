@@ -478,7 +478,7 @@ def _index_roots(ws: Workspace, dataset: str) -> list[Path]:
     """The dedup index folder of the dataset, under its qualified and its given name (a spec's
     `output.table` may name the table without its namespace)."""
     names = dict.fromkeys([qualified(dataset), dataset])
-    return [ws.indexes / n / "dedup" for n in names if (ws.indexes / n / "dedup").is_dir()]
+    return [ws.indexes / n / "dedup" for n in names if (ws.indexes / n).is_dir()]
 
 
 def _staging_mask(subject: Subject, doc_ids: set[str]) -> Any:

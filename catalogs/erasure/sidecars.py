@@ -45,8 +45,14 @@ def live_runs(runs_root: Path) -> list[str]:
 def scrub_index(index_root: Path, doc_ids: list[str], renames: dict[str, str]) -> dict[str, object]:
     """Remove documents (signatures, bands, shingle sets) from the index and rename its
     version folders after the moved tags; returns what changed."""
+    known_removed = _scrub_known_inputs(index_root.parent / "inputs.parquet", doc_ids)
     if not index_root.is_dir():
-        return {"path": str(index_root), "signatures_removed": 0, "versions_renamed": {}}
+        return {
+            "path": str(index_root),
+            "signatures_removed": 0,
+            "versions_renamed": {},
+            "known_inputs_removed": known_removed,
+        }
     index = SignatureIndex.open(index_root)
     removed = index.remove(doc_ids) if doc_ids else 0
     renamed = {}
@@ -55,7 +61,25 @@ def scrub_index(index_root: Path, doc_ids: list[str], renames: dict[str, str]) -
         if source.is_dir() and not target.exists():
             source.rename(target)
             renamed[old] = new
-    return {"path": str(index_root), "signatures_removed": removed, "versions_renamed": renamed}
+    return {
+        "path": str(index_root),
+        "signatures_removed": removed,
+        "versions_renamed": renamed,
+        "known_inputs_removed": known_removed,
+    }
+
+
+def _scrub_known_inputs(path: Path, doc_ids: list[str]) -> int:
+    """Drop the erased documents from what the last run saw at the sources (`inputs.parquet`:
+    ids, URIs and hashes): the next run then reads those inputs again, and tombstones drop them."""
+    if not path.is_file() or not doc_ids:
+        return 0
+    table = pq.read_table(path)
+    erased = pc.is_in(table.column("doc_id"), value_set=pa.array(doc_ids, pa.string()))
+    removed = int(pc.sum(erased).as_py() or 0)
+    if removed:
+        _replace(path, table.filter(pc.invert(erased)))
+    return removed
 
 
 def scrub_staging(runs_root: Path, *, drop: RowMask, pseudonymize: Rewrite) -> dict[str, int]:

@@ -1,7 +1,9 @@
-"""Ingest: connectors (folder, Parquet, JSONL) and text extractors, with bad-input safety.
+"""Ingest: connectors (folder, S3-compatible object store, Parquet, JSONL, Hugging Face
+datasets on disk) and text extractors, with bad-input safety.
 
 `ingest_source` turns one declared source into batches of document records plus quarantined
-rows; `extract_file` extracts one file in-process (licensing reads PDFs and DOCX with it).
+rows (and, given what a previous run saw, unchanged rows for inputs it did not read);
+`extract_file` extracts one file in-process (licensing reads PDFs and DOCX with it).
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ from curation.ingest.reasons import IngestReason
 from curation.ingest.sources import SourceConfig, load_sources
 
 if TYPE_CHECKING:
-    from curation.ingest.records import QUARANTINE_SCHEMA, IngestBatch
+    from curation.ingest.known import KnownInputs
+    from curation.ingest.records import QUARANTINE_SCHEMA, UNCHANGED_SCHEMA, IngestBatch
 
 __all__ = [
     "QUARANTINE_SCHEMA",
+    "UNCHANGED_SCHEMA",
     "ExtractLimits",
     "Extracted",
     "IngestBatch",
     "IngestReason",
+    "KnownInputs",
     "SourceConfig",
     "extract_bytes",
     "extract_file",
@@ -34,29 +39,62 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """pyarrow-backed names load on first use: extraction workers import this package and
     never need pyarrow, which would add a second to every worker's start."""
-    if name in {"IngestBatch", "QUARANTINE_SCHEMA"}:
+    if name in {"IngestBatch", "QUARANTINE_SCHEMA", "UNCHANGED_SCHEMA"}:
         from curation.ingest import records
 
         return getattr(records, name)
+    if name == "KnownInputs":
+        from curation.ingest.known import KnownInputs
+
+        return KnownInputs
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def ingest_source(
-    source: SourceConfig, *, run_id: str, batch_size: int = 256, workers: int = 2
+    source: SourceConfig,
+    *,
+    run_id: str,
+    batch_size: int = 256,
+    workers: int = 2,
+    known: KnownInputs | None = None,
+    verify: bool = False,
 ) -> Iterator[IngestBatch]:
-    """Yield batches of at most `batch_size` inputs; every file (or row) appears exactly once.
+    """Yield batches of at most `batch_size` inputs; every file, object (or row) appears
+    exactly once.
 
-    Folder sources are extracted in `workers` processes with the source's timeout and size
-    limit (`workers=0` extracts in this process, without timeout: for debugging only).
-    Parquet/JSONL sources are read column-wise in this process.
+    Folder and s3 sources are extracted in `workers` processes with the source's timeout and
+    size limit (`workers=0` extracts in this process, without timeout: for debugging only).
+    Parquet/JSONL/hf_dataset sources are read column-wise in this process.
+
+    `known`: what a previous run saw (`curation.ingest.known`). An input whose size and mtime
+    (files) or ETag (objects) match is not read: its documents come back in the batch's
+    `unchanged` table. `verify=True` ignores `known` and reads everything.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    seen = None if known is None or verify else known.for_source(source)
     if source.type == "folder":
+        if seen is not None:
+            from curation.ingest.known import ingest_folder_skipping
+
+            yield from ingest_folder_skipping(
+                source, seen, run_id=run_id, batch_size=batch_size, workers=workers
+            )
+            return
         from curation.ingest.files import ingest_folder
 
         yield from ingest_folder(source, run_id=run_id, batch_size=batch_size, workers=workers)
+    elif source.type == "s3":
+        from curation.ingest.s3 import ingest_s3
+
+        yield from ingest_s3(
+            source, run_id=run_id, batch_size=batch_size, workers=workers, known=seen
+        )
+    elif source.type == "hf_dataset":
+        from curation.ingest.hf_dataset import ingest_hf_dataset
+
+        yield from ingest_hf_dataset(source, run_id=run_id, batch_size=batch_size, known=seen)
     else:
         from curation.ingest.tabular import ingest_table_source
 
-        yield from ingest_table_source(source, run_id=run_id, batch_size=batch_size)
+        yield from ingest_table_source(source, run_id=run_id, batch_size=batch_size, known=seen)

@@ -1,57 +1,158 @@
-"""Ingest a folder source: walk, extract in worker processes, batch into Arrow tables."""
+"""Ingest a folder source: walk, extract in worker processes, batch into Arrow tables.
+
+A plain file gives one row. A container (archive, mailbox, .eml, Maildir message) gives one
+row per member, located under the container's path (`bundle.zip!/a.pdf`, `box.mbox#<id>`),
+plus one quarantined row for the container itself only when it failed as a whole: so
+documents + quarantined still counts every input exactly once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from curation.ingest.extract.base import ExtractLimits
+from curation.ingest.extract.containers import Member
 from curation.ingest.folder import FileEntry, walk_folder
 from curation.ingest.pool import ExtractionPool, Outcome, Task, run_task
+from curation.ingest.reasons import IngestReason
 from curation.ingest.records import BatchBuilder, IngestBatch, metadata_json, micros_from_ns
 from curation.ingest.sources import SourceConfig
 from curation.schema import make_doc_id
 
 
 def limits_for(source: SourceConfig) -> ExtractLimits:
-    return ExtractLimits(max_file_bytes=source.max_file_bytes, timeout_s=source.extract_timeout_s)
+    return ExtractLimits(
+        max_file_bytes=source.max_file_bytes,
+        timeout_s=source.extract_timeout_s,
+        ocr=source.ocr,
+        ocr_max_pages=source.ocr_max_pages,
+        ocr_min_confidence=source.ocr_min_confidence,
+    )
 
 
 def ingest_folder(
-    source: SourceConfig, *, run_id: str, batch_size: int, workers: int
+    source: SourceConfig,
+    *,
+    run_id: str,
+    batch_size: int,
+    workers: int,
+    entries: Iterable[FileEntry] | None = None,
 ) -> Iterator[IngestBatch]:
-    """Every matching file of a folder source becomes one document or one quarantined row."""
+    """Every matching file of a folder source becomes one document or one quarantined row;
+    every member of a container file does the same.
+
+    `entries`: the files to ingest when the caller has walked the source already (an
+    incremental run passes the changed ones); default: the whole walk.
+    """
     root = Path(source.path).resolve()
     limits = limits_for(source)
     builder = BatchBuilder(run_id=run_id, source_id=source.id)
-    entries = walk_folder(root, source.include, source.exclude)
-    for entry, outcome in _outcomes(entries, limits, workers):
-        row = _provenance(source, root, entry, outcome)
-        if outcome.extracted is not None:
-            extracted = outcome.extracted
-            metadata = dict(extracted.metadata)
-            row.update(
-                text=extracted.text,
-                mime_type=extracted.mime_type,
-                extractor=extracted.extractor,
-                extractor_version=extracted.extractor_version,
-                title=extracted.title,
-                author=extracted.author,
-                metadata_json=metadata_json(metadata),
-            )
-            builder.add_document(row)
+    if entries is None:
+        entries = walk_folder(root, source.include, source.exclude)
+    for entry, outcome in _outcomes(iter(entries), limits, workers):
+        if outcome.container:
+            members = outcome.members
+            for member in members:
+                _add_member(builder, source, root, entry, member)
+            if outcome.reason is not None or not members:
+                _add_file(builder, source, root, entry, _container_failure(outcome))
         else:
-            builder.add_quarantined(
-                row,
-                outcome.reason or "ingest.parse_error",
-                outcome.error_class or "",
-                outcome.message or "",
-            )
-        if len(builder) >= batch_size:
-            yield builder.build()
-    if len(builder):
-        yield builder.build()
+            _add_file(builder, source, root, entry, outcome)
+        while len(builder) >= batch_size:
+            yield builder.build(limit=batch_size)
+    while len(builder):
+        yield builder.build(limit=batch_size)
+
+
+def _add_file(
+    builder: BatchBuilder, source: SourceConfig, root: Path, entry: FileEntry, outcome: Outcome
+) -> None:
+    row = _provenance(source, root, entry, outcome)
+    if outcome.extracted is not None:
+        extracted = outcome.extracted
+        row.update(
+            text=extracted.text,
+            mime_type=extracted.mime_type,
+            extractor=extracted.extractor,
+            extractor_version=extracted.extractor_version,
+            title=extracted.title,
+            author=extracted.author,
+            metadata_json=metadata_json(dict(extracted.metadata)),
+        )
+        builder.add_document(row)
+    else:
+        builder.add_quarantined(
+            row,
+            outcome.reason or "ingest.parse_error",
+            outcome.error_class or "",
+            outcome.message or "",
+        )
+
+
+def _add_member(
+    builder: BatchBuilder, source: SourceConfig, root: Path, entry: FileEntry, member: Member
+) -> None:
+    """One member's row: located under its container, hashed and sized as the member itself."""
+    base = entry.container if entry.container is not None else entry.relative_path
+    locator = base + member.locator
+    base_uri = (root / base).as_uri() if base else root.as_uri()
+    modified = member.modified_us
+    row = {
+        "doc_id": make_doc_id(source.id, locator),
+        "source_uri": base_uri + member.uri_suffix,
+        "relative_path": locator,
+        "content_sha256": member.sha256,
+        "size_bytes": member.size,
+        "modified_at": modified if modified is not None else micros_from_ns(entry.mtime_ns),
+        "mime_type": None,
+        "extractor": None,
+        "extractor_version": None,
+        "title": None,
+        "author": None,
+        "metadata_json": None,
+        "text": None,
+    }
+    if member.extracted is None:
+        builder.add_quarantined(
+            row,
+            member.reason or IngestReason.PARSE_ERROR.value,
+            member.error_class or "",
+            member.message or "",
+        )
+        return
+    extracted = member.extracted
+    metadata = dict(extracted.metadata)
+    if member.message_locator is not None:
+        metadata["message_doc_id"] = make_doc_id(source.id, base + member.message_locator)
+    row.update(
+        text=extracted.text,
+        mime_type=extracted.mime_type,
+        extractor=extracted.extractor,
+        extractor_version=extracted.extractor_version,
+        title=extracted.title,
+        author=extracted.author,
+        metadata_json=metadata_json(metadata),
+    )
+    builder.add_document(row)
+
+
+def _container_failure(outcome: Outcome) -> Outcome:
+    """The quarantined row of a container that failed as a whole (or, defensively, held
+    nothing and said nothing)."""
+    if outcome.reason is not None:
+        return Outcome(
+            None, outcome.sha256, outcome.size, outcome.reason, outcome.message, outcome.error_class
+        )
+    return Outcome(
+        None,
+        outcome.sha256,
+        outcome.size,
+        IngestReason.EMPTY.value,
+        "the container holds no files or messages",
+        "ExtractionError",
+    )
 
 
 def _outcomes(
@@ -66,7 +167,7 @@ def _outcomes(
                 refused.append(entry)
                 continue
             pending.append(entry)
-            yield Task(path=str(entry.path), name=entry.relative_path)
+            yield _task(entry)
 
     refused: list[FileEntry] = []
     if workers <= 0:  # in-process: for debugging, no timeout and no crash isolation
@@ -74,10 +175,10 @@ def _outcomes(
             if entry.problem is not None:
                 yield entry, _refusal(entry)
             else:
-                yield entry, run_task(Task(str(entry.path), entry.relative_path), limits)
+                yield entry, run_task(_task(entry), limits)
         return
     with ExtractionPool(workers, limits=limits) as pool:
-        for _task, outcome in pool.map(tasks()):
+        for _task_done, outcome in pool.map(tasks()):
             while refused:
                 entry = refused.pop(0)
                 yield entry, _refusal(entry)
@@ -85,6 +186,10 @@ def _outcomes(
     while refused:
         entry = refused.pop(0)
         yield entry, _refusal(entry)
+
+
+def _task(entry: FileEntry) -> Task:
+    return Task(path=str(entry.path), name=entry.relative_path, kind=entry.kind, key=entry.key)
 
 
 def _refusal(entry: FileEntry) -> Outcome:

@@ -3,23 +3,38 @@
 Sources are only read (invariant 7): the walk never descends into symlinked folders, a symlink
 whose target lies outside the root is reported (and later quarantined) instead of read, and
 names are carried as data, never handed to a shell.
+
+Every input is accounted for: a folder symlink is never followed, but it is reported with why
+(it loops back to a folder that contains it, it points outside the source, or it is an alias
+of a folder that is read under its own path), so the ledger shows it. Maildir folders (a
+folder with `cur`, `new` and `tmp`) are recognised here: each message file in `cur` or `new`
+is a message of that Maildir, and files in `tmp` (still being delivered) are reported.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from curation.ingest.extract.mailbox import maildir_key
 from curation.ingest.globs import PathFilter
 from curation.ingest.reasons import IngestReason
+
+MAILDIR_PARTS = ("cur", "new", "tmp")
 
 
 @dataclass(frozen=True)
 class FileEntry:
-    """One file found in a source. `problem` set means it is quarantined without being read."""
+    """One file found in a source. `problem` set means it is quarantined without being read.
+
+    A Maildir message has `kind` "maildir", `container` the Maildir folder's relative path
+    ("" for the root) and `key` its unique name: its documents are located as
+    `<folder>#<key>` and `<folder>#<key>/<attachment>`.
+    """
 
     path: Path  # what to open: the file itself, or a symlink's resolved target inside the root
     relative_path: str  # POSIX path relative to the source root (the document's locator)
@@ -27,6 +42,9 @@ class FileEntry:
     mtime_ns: int | None
     problem: IngestReason | None = None
     message: str | None = None
+    kind: str | None = None
+    container: str | None = None
+    key: str | None = None
 
 
 def walk_folder(
@@ -43,20 +61,23 @@ def walk_folder(
             if not matches.excludes_folder((here / name).relative_to(root).as_posix())
         )
         # Symlinked folders are not descended into (os.walk lists them in dirnames but does not
-        # follow them); one pointing outside is reported so the ledger shows it was refused.
+        # follow them); each is reported with why, so the ledger shows it.
         for name in list(dirnames):
             full = here / name
             if full.is_symlink():
                 relative = full.relative_to(root).as_posix()
-                target = _resolve_inside(full, root)
-                if target is None and matches(relative):
-                    yield _refused(full, relative, "a folder symlink pointing outside the source")
+                if matches(relative):
+                    yield _folder_link(full, relative, root)
+        maildir = _maildir_of(here, root)
         for name in sorted(filenames):
             full = here / name
             relative = full.relative_to(root).as_posix()
             if not matches(relative):
                 continue
-            yield _entry(full, relative, root)
+            entry = _entry(full, relative, root)
+            if maildir is not None and entry.problem is None:
+                entry = _maildir_entry(entry, here.name, maildir)
+            yield entry
 
 
 def _entry(full: Path, relative: str, root: Path) -> FileEntry:
@@ -65,9 +86,9 @@ def _entry(full: Path, relative: str, root: Path) -> FileEntry:
     except OSError as error:
         return FileEntry(full, relative, None, None, IngestReason.UNREADABLE, error.strerror)
     if stat.S_ISLNK(info.st_mode):
-        target = _resolve_inside(full, root)
+        target, problem = _link_target(full, root)
         if target is None:
-            return _refused(full, relative, "a symlink pointing outside the source (or broken)")
+            return _link_refused(full, relative, problem, "symlink")
         try:
             info = target.stat()
         except OSError as error:
@@ -85,21 +106,87 @@ def _entry(full: Path, relative: str, root: Path) -> FileEntry:
     return FileEntry(full, relative, info.st_size, info.st_mtime_ns)
 
 
-def _resolve_inside(link: Path, root: Path) -> Path | None:
-    """The link's final target if it exists and lies inside `root`, else None."""
+def _link_target(link: Path, root: Path) -> tuple[Path | None, str]:
+    """(target, "") when the link resolves inside `root`, else (None, "loop" | "broken" |
+    "outside")."""
     try:
         target = link.resolve(strict=True)
-    except (OSError, RuntimeError):
+    except RuntimeError:  # Python 3.11 reports a symlink loop this way
+        return None, "loop"
+    except OSError as error:
+        return None, "loop" if error.errno == errno.ELOOP else "broken"
+    return (target, "") if target.is_relative_to(root) else (None, "outside")
+
+
+def _link_refused(full: Path, relative: str, problem: str, what: str) -> FileEntry:
+    name = Path(relative).name
+    if problem == "loop":
+        reason = IngestReason.SYMLINK_LOOP
+        message = f"{name!r} is a {what} that loops back to itself: never followed"
+    elif problem == "broken":
+        reason = IngestReason.UNREADABLE
+        message = f"{name!r} is a broken {what}: its target does not exist"
+    else:
+        reason = IngestReason.SYMLINK_OUTSIDE
+        message = (
+            f"{name!r} is a {what} pointing outside the source: sources are never read "
+            "outside their root"
+        )
+    return FileEntry(full, relative, None, None, reason, message)
+
+
+def _folder_link(full: Path, relative: str, root: Path) -> FileEntry:
+    """The row of a folder symlink: a loop, an escape, or an alias of a folder inside."""
+    target, problem = _link_target(full, root)
+    if target is None:
+        return _link_refused(full, relative, problem, "folder symlink")
+    name = Path(relative).name
+    inside = target.relative_to(root).as_posix() or "."
+    if full.parent.resolve().is_relative_to(target):
+        reason = IngestReason.SYMLINK_LOOP
+        message = (
+            f"{name!r} is a folder symlink to {inside!r}, a folder that contains it: "
+            "following it would loop"
+        )
+    else:
+        reason = IngestReason.SYMLINK_FOLDER
+        message = (
+            f"{name!r} is a folder symlink to {inside!r} inside the source: its files are "
+            "read under their own path, not again through the link"
+        )
+    return FileEntry(full, relative, None, None, reason, message)
+
+
+def _maildir_of(folder: Path, root: Path) -> str | None:
+    """The Maildir's relative path ("" for the root) when `folder` is its cur/new/tmp."""
+    parent = folder.parent
+    if folder == root or folder.name not in MAILDIR_PARTS or not parent.is_relative_to(root):
         return None
-    return target if target.is_relative_to(root) else None
+    for part in MAILDIR_PARTS:
+        candidate = parent / part
+        if candidate.is_symlink() or not candidate.is_dir():
+            return None
+    relative = parent.relative_to(root).as_posix()
+    return "" if relative == "." else relative
 
 
-def _refused(full: Path, relative: str, what: str) -> FileEntry:
+def _maildir_entry(entry: FileEntry, part: str, maildir: str) -> FileEntry:
+    if part == "tmp":
+        return FileEntry(
+            entry.path,
+            entry.relative_path,
+            entry.size,
+            entry.mtime_ns,
+            IngestReason.MAILDIR_TMP,
+            f"{Path(entry.relative_path).name!r} is in a Maildir tmp folder: a message still "
+            "being delivered, read once it moves to new or cur",
+        )
     return FileEntry(
-        full,
-        relative,
-        None,
-        None,
-        IngestReason.SYMLINK_OUTSIDE,
-        f"{Path(relative).name!r} is {what}: sources are never read outside their root",
+        entry.path,
+        entry.relative_path,
+        entry.size,
+        entry.mtime_ns,
+        kind="maildir",
+        container=maildir,
+        key=maildir_key(entry.relative_path),
     )

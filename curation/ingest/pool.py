@@ -9,6 +9,10 @@ gets one file at a time and has a deadline. A worker past its deadline is killed
 (`ingest.timeout`); a worker that dies (segfault, out of memory) is replaced and its file
 quarantined (`ingest.worker_crash`). Workers read the file themselves, so the bytes are read
 once and hashed where they are parsed. Results come back in submission order.
+
+A container file (archive, mailbox) sends each member back as soon as it is extracted, and
+each member restarts the deadline: the timeout bounds one member, not the whole archive, and
+the members already sent survive a timeout or crash later in the same file.
 """
 
 from __future__ import annotations
@@ -19,14 +23,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from curation.exceptions import ExtractionError
 from curation.ingest.extract import extract_bytes, read_limited
 from curation.ingest.extract.base import Extracted, ExtractLimits
+from curation.ingest.extract.containers import Member, container_kind, expand
 from curation.ingest.reasons import IngestReason
 
 # Address-space cap per worker: bounds what one decompression or parse can allocate. Measured:
@@ -37,15 +42,26 @@ _START_TIMEOUT_S = 60.0
 
 @dataclass(frozen=True)
 class Task:
-    """One file to extract: `path` is opened without following a final symlink."""
+    """One file to extract: `path` is opened without following a final symlink.
+
+    `kind` forces a container kind (`maildir`: one message file of a Maildir, located by its
+    unique name `key`); None lets the name and bytes decide.
+    """
 
     path: str
     name: str
+    kind: str | None = None
+    key: str | None = None
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """Either `extracted` or (`reason`, `message`, `error_class`); hash and size when read."""
+    """Either `extracted` or (`reason`, `message`, `error_class`); hash and size when read.
+
+    For a container (`container` true) the documents are `members`; a `reason` then means the
+    container itself failed (could not be opened, held nothing, or stopped part-way) and gets
+    its own quarantined row beside the members it did yield.
+    """
 
     extracted: Extracted | None
     sha256: str | None
@@ -53,20 +69,45 @@ class Outcome:
     reason: str | None = None
     message: str | None = None
     error_class: str | None = None
+    members: tuple[Member, ...] = ()
+    container: bool = False
 
 
-def run_task(task: Task, limits: ExtractLimits) -> Outcome:
-    """Read, hash and extract one file, turning every failure into a quarantine outcome."""
+def run_task(
+    task: Task, limits: ExtractLimits, on_member: Callable[[Member], None] | None = None
+) -> Outcome:
+    """Read, hash and extract one file, turning every failure into a quarantine outcome.
+
+    Members of a container go to `on_member` as they come (the worker streams them); without
+    it they are collected into the outcome.
+    """
     sha256 = size = None
+    collected: list[Member] = []
+    emit = on_member or collected.append
+    container = False
     try:
         data = read_limited(Path(task.path), limits.max_file_bytes)
         sha256, size = hashlib.sha256(data).hexdigest(), len(data)
-        extracted = extract_bytes(data, task.name, limits=limits)
-        return Outcome(extracted, sha256, size)
+        kind = task.kind or container_kind(task.name, data[:8192])
+        if kind is None:
+            return Outcome(extract_bytes(data, task.name, limits=limits), sha256, size)
+        container = True
+        for member in expand(data, task.name, kind=kind, limits=limits, key=task.key):
+            emit(member)
+        return Outcome(None, sha256, size, members=tuple(collected), container=True)
     except ExtractionError as error:
         cause = error.__cause__
         error_class = type(cause).__name__ if cause is not None else "ExtractionError"
-        return Outcome(None, sha256, size, error.reason, str(error), error_class)
+        return Outcome(
+            None,
+            sha256,
+            size,
+            error.reason,
+            str(error),
+            error_class,
+            tuple(collected),
+            container,
+        )
     except MemoryError:
         return Outcome(
             None,
@@ -75,6 +116,8 @@ def run_task(task: Task, limits: ExtractLimits) -> Outcome:
             IngestReason.PARSE_ERROR.value,
             f"{task.name!r}: parsing needed more memory than a worker may use",
             "MemoryError",
+            tuple(collected),
+            container,
         )
     except RecursionError:
         return Outcome(
@@ -84,6 +127,8 @@ def run_task(task: Task, limits: ExtractLimits) -> Outcome:
             IngestReason.PARSE_ERROR.value,
             f"{task.name!r}: structure nested too deeply to parse",
             "RecursionError",
+            tuple(collected),
+            container,
         )
 
 
@@ -194,6 +239,7 @@ class ExtractionPool:
         pending = iter(tasks)
         submitted: dict[int, Task] = {}
         done: dict[int, Outcome] = {}
+        partial: dict[int, list[Member]] = {}  # members a container's worker has sent so far
         next_key = 0
         next_out = 0
         exhausted = False
@@ -232,33 +278,56 @@ class ExtractionPool:
                 assert key is not None
                 if worker.connection in ready:
                     try:
-                        done[key] = worker.connection.recv()
-                        worker.key = None
-                        continue
+                        received = worker.connection.recv()
                     except (EOFError, OSError):
                         pass  # died mid-send: handled as a crash below
+                    else:
+                        if isinstance(received, Member):
+                            partial.setdefault(key, []).append(received)
+                            worker.deadline = time.monotonic() + timeout_s
+                            continue
+                        done[key] = with_members(received, partial.pop(key, []))
+                        worker.key = None
+                        continue
                 if worker.connection in ready:
                     try:
                         code = worker.process.wait(timeout=2.0)
                     except subprocess.TimeoutExpired:
                         code = None
-                    done[key] = _failure(
-                        submitted[key],
-                        IngestReason.WORKER_CRASH,
-                        f"the extraction worker died (exit code {code}) on this file",
-                        "WorkerCrash",
+                    done[key] = with_members(
+                        _failure(
+                            submitted[key],
+                            IngestReason.WORKER_CRASH,
+                            f"the extraction worker died (exit code {code}) on this file",
+                            "WorkerCrash",
+                        ),
+                        partial.pop(key, []),
                     )
                 elif now >= worker.deadline:
-                    done[key] = _failure(
-                        submitted[key],
-                        IngestReason.TIMEOUT,
-                        f"extraction took longer than {timeout_s:g} s and was stopped",
-                        "Timeout",
+                    done[key] = with_members(
+                        _failure(
+                            submitted[key],
+                            IngestReason.TIMEOUT,
+                            f"extraction took longer than {timeout_s:g} s and was stopped",
+                            "Timeout",
+                        ),
+                        partial.pop(key, []),
                     )
                 else:
                     continue
                 worker.stop(kill=True)
                 self._workers[index] = self._start()
+
+
+def with_members(outcome: Outcome, members: list[Member]) -> Outcome:
+    """`outcome` with the members its worker streamed before it; a failure after some members
+    says how far the container got."""
+    if not members:
+        return outcome
+    message = outcome.message
+    if outcome.reason is not None and not outcome.container:
+        message = f"{message} (after {len(members)} members; the rest was not read)"
+    return replace(outcome, members=(*members, *outcome.members), container=True, message=message)
 
 
 def _failure(task: Task, reason: IngestReason, message: str, error_class: str) -> Outcome:

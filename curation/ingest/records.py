@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.ledger import details_json
 from curation.schema import DOCUMENT_SCHEMA, conform
@@ -23,6 +24,14 @@ if TYPE_CHECKING:
 QUARANTINE_SCHEMA = DOCUMENT_SCHEMA.append(pa.field("reason", pa.string(), nullable=False)).append(
     pa.field("details", pa.string())
 )
+# Inputs an incremental run did not read (`curation.ingest.known`): DOCUMENT_SCHEMA with text
+# null, plus the ingest reason that quarantined the input last time (null: it was a document).
+UNCHANGED_SCHEMA = DOCUMENT_SCHEMA.append(pa.field("reason", pa.string()))
+UNCHANGED_DETAILS = details_json(
+    error_class="Unchanged",
+    message="the input is unchanged since the previous run (size and mtime, or ETag): "
+    "its earlier ingest decision stands",
+)
 
 
 @dataclass(frozen=True)
@@ -31,29 +40,52 @@ class IngestBatch:
 
     `documents`: DOCUMENT_SCHEMA, text set, license/quality/dedup/PII columns null.
     `quarantined`: DOCUMENT_SCHEMA (text null) + `reason` + `details` JSON with `error_class`
-    and `message`; one row per file (or row) that failed, so documents + quarantined = inputs.
+    and `message`; one row per file (or row) that failed.
+    `unchanged`: UNCHANGED_SCHEMA; one row per document of an input that was not read because
+    it is unchanged since the previous run. documents + quarantined + unchanged = inputs.
     """
 
     documents: pa.Table
     quarantined: pa.Table
+    unchanged: pa.Table = field(default_factory=UNCHANGED_SCHEMA.empty_table)
 
     @property
     def num_inputs(self) -> int:
-        return self.documents.num_rows + self.quarantined.num_rows
+        return self.documents.num_rows + self.quarantined.num_rows + self.unchanged.num_rows
 
     def as_stage_output(self) -> StageOutput:
         """Ingest's decisions in the stage contract: every extracted document kept, every
         file that failed quarantined with its reason, so `curation.stage.apply_decision`
-        writes ingest's ledger rows like any other stage's."""
+        writes ingest's ledger rows like any other stage's.
+
+        Unchanged inputs keep their earlier decision: quarantined ones are quarantined again
+        with the same reason; documents are kept *without text*, so an incremental run must
+        carry every one of them (`catalogs.incremental.split_unchanged` does, when the known
+        inputs were restricted to the previous version's keys).
+        """
         from curation.stage import StageDecision, StageOutput
 
-        n_docs, n_bad = self.documents.num_rows, self.quarantined.num_rows
-        table = pa.concat_tables([conform(self.documents), conform(self.quarantined)])
+        was_bad = pc.fill_null(pc.is_valid(self.unchanged.column("reason")), False)
+        same_docs = self.unchanged.filter(pc.invert(was_bad))
+        same_bad = self.unchanged.filter(was_bad)
+        n_docs = self.documents.num_rows + same_docs.num_rows
+        n_bad = self.quarantined.num_rows + same_bad.num_rows
+        table = pa.concat_tables(
+            [conform(t) for t in (self.documents, same_docs, self.quarantined, same_bad)]
+        )
         reason = pa.concat_arrays(
-            [pa.nulls(n_docs, pa.string()), self.quarantined.column("reason").combine_chunks()]
+            [
+                pa.nulls(n_docs, pa.string()),
+                self.quarantined.column("reason").combine_chunks(),
+                same_bad.column("reason").combine_chunks().cast(pa.string()),
+            ]
         )
         details = pa.concat_arrays(
-            [pa.nulls(n_docs, pa.string()), self.quarantined.column("details").combine_chunks()]
+            [
+                pa.nulls(n_docs, pa.string()),
+                self.quarantined.column("details").combine_chunks(),
+                pa.array([UNCHANGED_DETAILS] * same_bad.num_rows, pa.string()),
+            ]
         )
         quarantine = np.concatenate([np.zeros(n_docs, bool), np.ones(n_bad, bool)])
         decision = StageDecision.from_masks(
@@ -84,12 +116,19 @@ class BatchBuilder:
         row["details"] = details_json(error_class=error_class, message=message)
         self.quarantined.append(row)
 
-    def build(self) -> IngestBatch:
+    def build(self, limit: int | None = None) -> IngestBatch:
+        """A batch of every row collected, or of the first `limit` (documents first); the rest
+        stay for the next batch (one container file can add thousands of rows at once)."""
+        documents, quarantined = self.documents, self.quarantined
+        if limit is not None and len(self) > limit:
+            documents = self.documents[:limit]
+            quarantined = self.quarantined[: limit - len(documents)]
         batch = IngestBatch(
-            documents=rows_to_documents(self.documents, self.run_id, self.source_id),
-            quarantined=rows_to_quarantined(self.quarantined, self.run_id, self.source_id),
+            documents=rows_to_documents(documents, self.run_id, self.source_id),
+            quarantined=rows_to_quarantined(quarantined, self.run_id, self.source_id),
         )
-        self.documents, self.quarantined = [], []
+        self.documents = self.documents[len(documents) :]
+        self.quarantined = self.quarantined[len(quarantined) :]
         return batch
 
 

@@ -1,16 +1,25 @@
-"""Parquet and JSONL sources: one document per row, read column-wise with pyarrow.
+"""Parquet, JSONL and Arrow files as sources: one document per row, read column-wise.
 
 A source path is one file or a folder of such files (`include`/`exclude` apply to the folder's
 files). Text comes from `text_field`; the row's locator is `id_field`'s value when given,
-else `<file>#row=<n>`; every other column goes to `metadata_json`. A file that cannot be read
-(or lacks the text field) is quarantined as one row named after the file.
+else `<file>#row=<n>`; every other column goes to `metadata_json`, except binary ones (images,
+blobs: not metadata, and JSON cannot hold them). A file that cannot be read (or lacks the text
+field) is quarantined as one row named after the file. `curation.ingest.hf_dataset` reads
+`datasets` folders through the same row code.
+
+With what a previous run saw (`curation.ingest.known`), a file whose mtime is unchanged is not
+read: its rows come back as unchanged rows. Ids of such files still count as taken, so a
+changed file cannot reuse one; a file with a row quarantined as a repeated id is always read
+again, since that decision depended on other files.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -27,54 +36,128 @@ from curation.ledger import details_json
 from curation.schema import TIMESTAMP, conform, make_doc_id
 from curation.tabular import TABLE_FORMATS
 
+if TYPE_CHECKING:
+    from curation.ingest.known import SourceKnown
+
 # A source's files, by its type: the suffixes every tabular reader accepts (`curation.tabular`).
 SUFFIXES = {
     fmt: tuple(suffix for suffix, of in TABLE_FORMATS.items() if of == fmt)
     for fmt in ("parquet", "jsonl")
 }
-MIME = {"parquet": "application/vnd.apache.parquet", "jsonl": "application/x-ndjson"}
-EXTRACTOR = {"parquet": "pyarrow.parquet", "jsonl": "pyarrow.json"}
+# By file format (Arrow files are what `datasets` writes: the IPC stream format).
+MIME = {
+    "parquet": "application/vnd.apache.parquet",
+    "jsonl": "application/x-ndjson",
+    "arrow": "application/vnd.apache.arrow.stream",
+}
+EXTRACTOR = {"parquet": "pyarrow.parquet", "jsonl": "pyarrow.json", "arrow": "pyarrow.ipc"}
 
 
-def data_files(source: SourceConfig) -> list[tuple[Path, str]]:
-    """(absolute path, relative name) of every data file of the source, sorted."""
+@dataclass(frozen=True)
+class DataFile:
+    """One file of a row source: where it is, its name in the source, its format, its stat."""
+
+    path: Path
+    relative: str
+    format: str
+    size: int | None
+    mtime_ns: int | None
+
+    @classmethod
+    def at(cls, path: Path, relative: str, fmt: str) -> DataFile:
+        try:
+            info = path.stat()
+        except OSError:
+            return cls(path, relative, fmt, None, None)
+        return cls(path, relative, fmt, info.st_size, info.st_mtime_ns)
+
+
+def data_files(source: SourceConfig) -> list[DataFile]:
+    """Every data file of a parquet/jsonl source, sorted."""
     root = Path(source.path).resolve()
+    fmt = source.type
     if root.is_file():
-        return [(root, root.name)]
+        return [DataFile.at(root, root.name, fmt)]
     files = []
     for entry in walk_folder(root, source.include, source.exclude):
-        if entry.problem is None and entry.relative_path.lower().endswith(SUFFIXES[source.type]):
-            files.append((entry.path, entry.relative_path))
+        if entry.problem is None and entry.relative_path.lower().endswith(SUFFIXES[fmt]):
+            files.append(DataFile(entry.path, entry.relative_path, fmt, entry.size, entry.mtime_ns))
     return files
 
 
 def ingest_table_source(
-    source: SourceConfig, *, run_id: str, batch_size: int
+    source: SourceConfig, *, run_id: str, batch_size: int, known: SourceKnown | None = None
 ) -> Iterator[IngestBatch]:
-    seen_ids: set[str] = set()  # id_field values already used: a repeat would repeat a doc_id
-    for path, relative in data_files(source):
-        stat = path.stat()
+    """Every row of every data file of a parquet/jsonl source."""
+    yield from ingest_data_files(
+        source, data_files(source), run_id=run_id, batch_size=batch_size, known=known
+    )
+
+
+def ingest_data_files(
+    source: SourceConfig,
+    files: list[DataFile],
+    *,
+    run_id: str,
+    batch_size: int,
+    known: SourceKnown | None = None,
+) -> Iterator[IngestBatch]:
+    """Rows of `files` as documents or quarantined rows; files unchanged since the run that
+    `known` describes come back as unchanged rows, unread."""
+    from curation.ingest.known import UnchangedRows
+
+    # doc ids already used: a repeated id_field value would repeat a doc_id
+    seen_ids: set[str] = set()
+    skipped: set[str] = set()
+    unchanged = None
+    if known is not None:
+        unchanged = UnchangedRows(known, run_id=run_id, source_id=source.id)
+        for file in files:
+            found = known.match(file.relative, size=file.size, mtime_ns=file.mtime_ns)
+            if found is not None:
+                skipped.add(file.relative)
+                seen_ids.update(known.doc_ids(*found))
+    for file in files:
+        if unchanged is not None and file.relative in skipped:
+            unchanged.add(file.relative, size=file.size, mtime_ns=file.mtime_ns)
+            if len(unchanged) >= batch_size:
+                table = unchanged.table()
+                for start in range(0, table.num_rows, batch_size):
+                    yield _unchanged_batch(table.slice(start, batch_size), run_id, source.id)
+            continue
         try:
-            for offset, batch in _read_batches(path, source, batch_size):
-                yield _rows_batch(
-                    batch, offset, source, path, relative, stat.st_mtime_ns, run_id, seen_ids
-                )
+            for offset, batch in _read_batches(file.path, file.format, source, batch_size):
+                yield _rows_batch(batch, offset, source, file, run_id, seen_ids)
         except ExtractionError as error:
-            yield _file_failure(source, path, relative, stat, run_id, error)
+            yield _file_failure(source, file, run_id, error)
+    if unchanged is not None and len(unchanged):
+        yield _unchanged_batch(unchanged.table(), run_id, source.id)
+
+
+def _unchanged_batch(table: pa.Table, run_id: str, source_id: str) -> IngestBatch:
+    from curation.ingest.records import rows_to_documents
+
+    return IngestBatch(
+        documents=rows_to_documents([], run_id, source_id),
+        quarantined=rows_to_quarantined([], run_id, source_id),
+        unchanged=table,
+    )
 
 
 def _read_batches(
-    path: Path, source: SourceConfig, batch_size: int
+    path: Path, fmt: str, source: SourceConfig, batch_size: int
 ) -> Iterator[tuple[int, pa.Table]]:
     """Tables of at most `batch_size` rows with their first row number; errors name the file."""
     what = repr(path.name)
     try:
-        if source.type == "parquet":
+        if fmt == "parquet":
             import pyarrow.parquet as pq
 
             reader = pq.ParquetFile(path)
             _require_fields(reader.schema_arrow.names, source, what)
             batches = reader.iter_batches(batch_size=batch_size)
+        elif fmt == "arrow":
+            batches = _arrow_batches(path, source, what)
         else:
             import pyarrow.json as pj
 
@@ -94,6 +177,22 @@ def _read_batches(
         raise parse_error(error, what) from error
 
 
+def _arrow_batches(path: Path, source: SourceConfig, what: str) -> Iterator[pa.RecordBatch]:
+    """Record batches of an Arrow IPC file: the stream format (`datasets`) or the file format."""
+    with pa.memory_map(str(path)) as handle:
+        if handle.read(6) == b"ARROW1":
+            handle.seek(0)
+            file_reader = pa.ipc.open_file(handle)
+            _require_fields(file_reader.schema.names, source, what)
+            for index in range(file_reader.num_record_batches):
+                yield file_reader.get_batch(index)
+            return
+        handle.seek(0)
+        stream = pa.ipc.open_stream(handle)
+        _require_fields(stream.schema.names, source, what)
+        yield from stream
+
+
 def _require_fields(names: list[str], source: SourceConfig, what: str) -> None:
     for field in (source.text_field, source.id_field):
         if field is not None and field not in names:
@@ -108,17 +207,23 @@ def _rows_batch(
     batch: pa.Table,
     offset: int,
     source: SourceConfig,
-    path: Path,
-    relative: str,
-    mtime_ns: int,
+    file: DataFile,
     run_id: str,
     seen_ids: set[str],
 ) -> IngestBatch:
     """One table of rows -> documents, and quarantined rows (empty, too large, repeated id)."""
     n = batch.num_rows
-    frame = pl.from_arrow(batch)
+    others = [
+        name
+        for name in batch.column_names
+        if name not in {source.text_field, source.id_field}
+        and not _holds_binary(batch.schema.field(name).type)
+    ]
+    keep = dict.fromkeys([source.text_field, source.id_field or source.text_field, *others])
+    frame = pl.from_arrow(batch.select(list(keep)))
     assert isinstance(frame, pl.DataFrame)
     rows = range(offset, offset + n)
+    relative = file.relative
     row_locators = [f"{relative}#row={row}" for row in rows]
     repeated = np.zeros(n, dtype=bool)
     if source.id_field is not None:
@@ -127,15 +232,16 @@ def _rows_batch(
         for index, value in enumerate(ids):
             if value is None or value == "":
                 locators.append(row_locators[index])
-            elif value in seen_ids:
+                continue
+            doc_id = make_doc_id(source.id, value)
+            if doc_id in seen_ids:
                 repeated[index] = True
                 locators.append(row_locators[index])
             else:
-                seen_ids.add(value)
+                seen_ids.add(doc_id)
                 locators.append(value)
     else:
         locators = row_locators
-    others = [c for c in frame.columns if c not in {source.text_field, source.id_field}]
     metadata = (
         frame.select(pl.struct(others).struct.json_encode()).to_series().to_arrow()
         if others
@@ -143,7 +249,7 @@ def _rows_batch(
     )
     texts = frame.get_column(source.text_field).cast(pl.Utf8, strict=False).to_list()
     encoded = [t.encode("utf-8") if t is not None else b"" for t in texts]
-    base_uri = path.as_uri()
+    base_uri = file.path.as_uri()
     table = pa.table(
         {
             "doc_id": [make_doc_id(source.id, loc) for loc in locators],
@@ -153,9 +259,11 @@ def _rows_batch(
             "relative_path": [relative] * n,
             "content_sha256": [hashlib.sha256(b).hexdigest() for b in encoded],
             "size_bytes": pa.array([len(b) for b in encoded], pa.int64()),
-            "modified_at": pa.array([micros_from_ns(mtime_ns)] * n, pa.int64()).cast(TIMESTAMP),
-            "mime_type": [MIME[source.type]] * n,
-            "extractor": [EXTRACTOR[source.type]] * n,
+            "modified_at": pa.array([micros_from_ns(file.mtime_ns)] * n, pa.int64()).cast(
+                TIMESTAMP
+            ),
+            "mime_type": [MIME[file.format]] * n,
+            "extractor": [EXTRACTOR[file.format]] * n,
             "extractor_version": [pa.__version__] * n,
             "metadata_json": metadata.cast(pa.string()),
             "run_id": [run_id] * n,
@@ -189,24 +297,33 @@ def _rows_batch(
     return IngestBatch(documents=conform(table.filter(pa.array(~bad))), quarantined=quarantined)
 
 
+def _holds_binary(type_: pa.DataType) -> bool:
+    """Whether a column type is (or nests) raw bytes, or is an extension type."""
+    if isinstance(type_, pa.ExtensionType):
+        return True
+    if (
+        pa.types.is_binary(type_)
+        or pa.types.is_large_binary(type_)
+        or pa.types.is_fixed_size_binary(type_)
+        or pa.types.is_binary_view(type_)
+    ):
+        return True
+    return any(_holds_binary(type_.field(i).type) for i in range(type_.num_fields))
+
+
 def _file_failure(
-    source: SourceConfig,
-    path: Path,
-    relative: str,
-    stat: object,
-    run_id: str,
-    error: ExtractionError,
+    source: SourceConfig, file: DataFile, run_id: str, error: ExtractionError
 ) -> IngestBatch:
     cause = error.__cause__
     row = {
-        "doc_id": make_doc_id(source.id, relative),
-        "source_uri": path.as_uri(),
-        "relative_path": relative,
-        "content_sha256": _file_sha256(path),
-        "size_bytes": getattr(stat, "st_size", None),
-        "modified_at": micros_from_ns(getattr(stat, "st_mtime_ns", None)),
-        "mime_type": MIME[source.type],
-        "extractor": EXTRACTOR[source.type],
+        "doc_id": make_doc_id(source.id, file.relative),
+        "source_uri": file.path.as_uri(),
+        "relative_path": file.relative,
+        "content_sha256": _file_sha256(file.path),
+        "size_bytes": file.size,
+        "modified_at": micros_from_ns(file.mtime_ns),
+        "mime_type": MIME[file.format],
+        "extractor": EXTRACTOR[file.format],
         "extractor_version": pa.__version__,
         "reason": error.reason,
         "details": details_json(

@@ -1,7 +1,8 @@
 """Entry point of an extraction worker subprocess: `python -m curation.ingest.worker FD`.
 
 Receives `(limits, memory_bytes)` then `Task`s over the socket FD, answers each with an
-`Outcome`; `None` or a closed socket ends it. Kept tiny so a worker starts fast.
+`Outcome` (a container's members first, one message each); `None` or a closed socket ends it.
+Kept tiny so a worker starts fast.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def serve(connection: Connection) -> None:
         if task is None:
             return
         try:
-            outcome = run_task(task, limits)
+            outcome = run_task(task, limits, on_member=connection.send)
         except Exception as error:  # a library bug outside the parse: still one file's problem
             outcome = Outcome(
                 None,

@@ -71,6 +71,11 @@ TECHNICAL_KEYS = frozenset(
         "attachment_types",
         "language",
         "mime_type",
+        # written by extractors and connectors, never by a document's author
+        "encoding_reason",
+        "message_doc_id",
+        "etag",
+        "version_id",
     }
 )
 # Attribution fields that locate the source: dropped unless the license asks for credit.

@@ -32,14 +32,18 @@ FAMILIES = {
     "pdf": "pdf", "docx": "docx", "xlsx": "xlsx", "pptx": "pptx",
     "odt": "odt", "ods": "ods", "odp": "odp",
     "eml": "eml",
+    "png": "image", "jpg": "image", "jpeg": "image", "tif": "image", "tiff": "image",
 }  # fmt: skip
-# Suffixes of known binary formats we do not extract: never sniffed as text.
-_BINARY_SUFFIXES = {
-    "bin", "exe", "dll", "so", "zip", "gz", "tgz", "bz2", "xz", "7z", "rar", "jar", "png",
-    "jpg", "jpeg", "gif", "bmp", "ico", "webp", "mp3", "mp4", "mov", "avi", "wav", "doc",
+# Suffixes of known binary formats we do not extract as one document: never sniffed as text.
+# (zip, tar and gz files are containers: `containers.py` reads their members.)
+KNOWN_BINARY_SUFFIXES = {
+    "bin", "exe", "dll", "so", "zip", "gz", "tgz", "bz2", "xz", "7z", "rar", "jar", "tar",
+    "gif", "bmp", "ico", "webp", "mp3", "mp4", "mov", "avi", "wav", "doc",
     "xls", "ppt", "msg", "iso", "dmg", "class", "pyc", "o", "a", "woff", "woff2", "ttf",
 }  # fmt: skip
 _MAX_SUFFIXES = 3
+# PNG, JPEG, TIFF (little- and big-endian): images whose text OCR reads (`image.py`).
+_IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 
 
 def detect_format(name: str, head: bytes = b"") -> str | None:
@@ -47,7 +51,7 @@ def detect_format(name: str, head: bytes = b"") -> str | None:
 
     Multi-part names count (`index.html.ko.euc-kr` is HTML: content negotiation variants put
     the language and charset after the type). Extensionless files and unknown suffixes are
-    sniffed: `%PDF`, a zip package, or text.
+    sniffed: `%PDF`, a zip package, a PNG, JPEG or TIFF signature, or text.
 
     Examples
     --------
@@ -55,17 +59,21 @@ def detect_format(name: str, head: bytes = b"") -> str | None:
     'html'
     >>> detect_format("README", b"Apache HTTP Server")
     'txt'
-    >>> detect_format("image.png", b"Apache") is None
+    >>> detect_format("clip.mp4", b"Apache") is None
     True
+    >>> detect_format("scan-0001", b"II*\\x00")
+    'image'
     """
     suffixes = [s.lstrip(".").lower() for s in PurePosixPath(name).suffixes][-_MAX_SUFFIXES:]
-    if suffixes and suffixes[-1] in _BINARY_SUFFIXES:
+    if suffixes and suffixes[-1] in KNOWN_BINARY_SUFFIXES:
         return None
     for suffix in reversed(suffixes):
         if suffix in FAMILIES:
             return FAMILIES[suffix]
     if head.startswith(b"%PDF-"):
         return "pdf"
+    if head.startswith(_IMAGE_SIGNATURES):
+        return "image"
     if head.startswith(b"PK\x03\x04"):
         return None  # an unnamed zip: we cannot tell a DOCX from any archive without opening it
     from curation.ingest.extract.text import looks_binary
@@ -83,6 +91,15 @@ def extract_bytes(
     what = what or repr(name)
     if not data:
         raise ExtractionError(IngestReason.EMPTY, f"{what} is an empty file")
+    from curation.ingest.extract.containers import container_kind
+
+    kind = container_kind(name, data[:8192])
+    if kind is not None and kind != "eml":  # an .eml is one message document here
+        raise ExtractionError(
+            IngestReason.UNSUPPORTED_FORMAT,
+            f"{what} is a {kind} container, not one document: its members become documents "
+            "when it is part of a folder source (curate ingest scan)",
+        )
     family = detect_format(name, data[:8192])
     if family is None:
         raise ExtractionError(
@@ -101,6 +118,10 @@ def extract_bytes(
         from curation.ingest.extract.pdf import extract_pdf
 
         return extract_pdf(data, what=what, limits=limits)
+    if family == "image":
+        from curation.ingest.extract.image import extract_image
+
+        return extract_image(data, what=what, limits=limits)
     if family == "eml":
         from curation.ingest.extract.mail import extract_eml
 

@@ -1,7 +1,8 @@
 """HTML: main-content extraction with trafilatura, a plain tag stripper when it finds nothing.
 
 Bytes are decoded by the page's own declaration first (BOM, `<meta charset>`), then UTF-8,
-then charset-normalizer, so legacy pages in EUC-KR or ISO-8859-1 come out right.
+then the best Latin code page or charset-normalizer (`charsets.decode_bytes`), so legacy pages
+in EUC-KR or ISO-8859-1 come out right; a reason is recorded when the encoding was not stated.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 from html.parser import HTMLParser
 
 from curation.ingest.extract.base import Extracted, clean_metadata, library_version, require_text
-from curation.ingest.extract.text import decode_text
+from curation.ingest.extract.charsets import decode_bytes, encoding_metadata
 
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
@@ -29,11 +30,18 @@ def declared_charset(data: bytes) -> str | None:
 
 
 def extract_html(data: bytes, *, what: str) -> Extracted:
-    text, encoding = decode_text(data, what, declared=declared_charset(data))
-    return extract_html_text(text, what=what, encoding=encoding)
+    decoded = decode_bytes(data, what, declared=declared_charset(data))
+    return extract_html_text(
+        decoded.text,
+        what=what,
+        encoding=decoded.encoding,
+        encoding_reason=encoding_metadata(decoded).get("encoding_reason"),
+    )
 
 
-def extract_html_text(markup: str, *, what: str, encoding: str | None = None) -> Extracted:
+def extract_html_text(
+    markup: str, *, what: str, encoding: str | None = None, encoding_reason: str | None = None
+) -> Extracted:
     """Extract from already decoded HTML (also used for the HTML parts of e-mails)."""
     import trafilatura
 
@@ -62,6 +70,7 @@ def extract_html_text(markup: str, *, what: str, encoding: str | None = None) ->
     metadata = clean_metadata(
         {
             "encoding": encoding,
+            "encoding_reason": encoding_reason,
             "description": getattr(document, "description", None),
             "sitename": getattr(document, "sitename", None),
             "date": getattr(document, "date", None),

@@ -1,25 +1,18 @@
 """Plain text families (.txt, .md, .rst, .csv, extensionless): decode bytes, refuse binaries.
 
-Decoding order: BOM, strict UTF-8, then charset-normalizer's best guess; the encoding used is
-recorded so a reader can tell a guessed decode from a certain one.
+The encoding is decided by `charsets.decode_bytes` (BOM, UTF-8, the best Latin code page,
+charset-normalizer) and recorded with its reason, so a reader can tell a guess from a certainty.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 
 from curation.exceptions import ExtractionError
 from curation.ingest.extract.base import Extracted, library_version, require_text
+from curation.ingest.extract.charsets import BOMS, decode_bytes, encoding_metadata
 from curation.ingest.reasons import IngestReason
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 # Control bytes that never appear in text (everything below 0x20 except \t \n \v \f \r and ESC);
 # `bytes.translate` deletes all other bytes, so what is left is counted at C speed.
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27)) + b"\x7f"
@@ -40,7 +33,7 @@ def looks_binary(data: bytes) -> bool:
     head = data[:SNIFF_BYTES]
     if not head:
         return False
-    if any(head.startswith(bom) for bom, _ in _BOMS):
+    if any(head.startswith(bom) for bom, _ in BOMS):
         return False
     if b"\x00" in head:
         return True
@@ -49,45 +42,12 @@ def looks_binary(data: bytes) -> bool:
 
 
 def decode_text(data: bytes, what: str, *, declared: str | None = None) -> tuple[str, str]:
-    """Decode to str, returning (text, encoding); raises `ingest.encoding_error` when unsure."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError as error:
-                raise ExtractionError(
-                    IngestReason.ENCODING_ERROR,
-                    f"{what} has a {encoding} BOM but is not {encoding}: {error.reason}",
-                ) from error
-    candidates = [declared] if declared else []
-    candidates.append("utf-8")
-    for encoding in candidates:
-        try:
-            return data.decode(encoding), codecs.lookup(encoding).name
-        except (UnicodeDecodeError, LookupError):
-            continue
-    import charset_normalizer
+    """Decode to str, returning (text, encoding); raises `ingest.encoding_error` when unsure.
 
-    matches = charset_normalizer.from_bytes(data)
-    best = matches.best()
-    if best is not None:
-        # Ties are common on short Western text (cp1250/cp1252/cp1257 decode it equally well);
-        # prefer windows-1252, the encoding such files almost always are (WHATWG maps latin-1
-        # labels to it too).
-        for match in matches:
-            if (
-                match.encoding == "cp1252"
-                and match.chaos <= best.chaos
-                and match.coherence >= best.coherence
-            ):
-                best = match
-                break
-    if best is None:
-        raise ExtractionError(
-            IngestReason.ENCODING_ERROR,
-            f"{what} is not UTF-8 and no other text encoding fits it: convert it to UTF-8",
-        )
-    return str(best), best.encoding
+    The decision and its reason are `charsets.decode_bytes`'s; this keeps the short form.
+    """
+    decoded = decode_bytes(data, what, declared=declared)
+    return decoded.text, decoded.encoding
 
 
 def extract_text(data: bytes, *, what: str, family: str = "txt") -> Extracted:
@@ -96,7 +56,8 @@ def extract_text(data: bytes, *, what: str, family: str = "txt") -> Extracted:
         raise ExtractionError(
             IngestReason.BINARY_CONTENT, f"{what} looks binary (NUL or control bytes), not text"
         )
-    text, encoding = decode_text(data, what)
+    decoded = decode_bytes(data, what)
+    text, encoding = decoded.text, decoded.encoding
     require_text(text, what)
     return Extracted(
         text=text.replace("\r\n", "\n"),
@@ -104,7 +65,7 @@ def extract_text(data: bytes, *, what: str, family: str = "txt") -> Extracted:
         extractor="text",
         extractor_version=f"charset-normalizer {library_version('charset-normalizer')}",
         title=_first_heading(text) if family in {"md", "rst"} else None,
-        metadata={"encoding": encoding},
+        metadata=encoding_metadata(decoded),
         encoding=encoding,
     )
 

@@ -94,6 +94,7 @@ def make_eml() -> bytes:
     message["Cc"] = "team@example.com"
     message["Subject"] = "Budget meeting"
     message["Date"] = "Tue, 24 Nov 2026 10:00:00 +0000"
+    message["Message-ID"] = "<budget-1@example.com>"
     message.set_content("Let us meet on Friday to discuss the budget.\n")
     message.add_alternative(
         "<html><body><p>Let us meet on <b>Friday</b> to discuss the budget.</p></body></html>",

@@ -61,21 +61,18 @@ def test_pptx_text_frames_and_notes(tmp_path: Path) -> None:
     assert result.metadata["slides"] == 1
 
 
-def test_eml_header_block_body_and_non_pii_metadata() -> None:
+def test_eml_body_as_text_subject_as_title_people_as_author_like_metadata() -> None:
     result = extract_bytes(samples.make_eml(), "inbox/1.eml")
-    lines = result.text.splitlines()
-    assert lines[:5] == [
-        "From: Jane Doe <jane@example.com>",
-        "To: john@example.com",
-        "Cc: team@example.com",
-        "Date: Tue, 24 Nov 2026 10:00:00 +0000",
-        "Subject: Budget meeting",
-    ]
-    assert "Let us meet on Friday to discuss the budget." in result.text
+    assert result.text == "Let us meet on Friday to discuss the budget."
+    assert result.title == "Budget meeting"
     assert result.mime_type == "message/rfc822"
+    assert result.metadata["from"] == "Jane Doe <jane@example.com>"
+    assert result.metadata["to"] == ["john@example.com"]
+    assert result.metadata["cc"] == ["team@example.com"]
+    assert result.metadata["message_id"] == "<budget-1@example.com>"
+    assert result.metadata["date"] == "2026-11-24T10:00:00+00:00"
     assert result.metadata["attachments"] == 1
     assert result.metadata["attachment_types"] == ["text/csv"]
-    assert "jane" not in repr(result.metadata)
     assert result.author is None
 
 
@@ -155,7 +152,7 @@ def test_markup_is_kept_and_titles_found() -> None:
         ("README", b"Apache HTTP Server\n", "txt"),
         ("README.platforms", b"Platform notes\n", "txt"),
         ("scan", b"%PDF-1.7\n", "pdf"),
-        ("photo.png", b"plain words", None),
+        ("photo.png", b"plain words", "image"),
         ("blob", b"\x00\x01\x02binary", None),
         ("slides.odp", b"", "odp"),
     ],

@@ -35,7 +35,8 @@ EXPECTED_DOCUMENTS = {
     "docs/budget.xlsx": "openpyxl",
     "docs/deck.pptx": "python-pptx",
     "docs/report.pdf": "pypdf",
-    "mail/1.eml": "email",
+    "mail/1.eml#budget-1@example.com": "email",
+    "mail/1.eml#budget-1@example.com/data.csv": "text",
     "web/cafe.html": "trafilatura",
     "notes/readme.md": "text",
     "notes/.hidden.txt": "text",
@@ -123,12 +124,13 @@ def check_tables_have_the_document_schema(batches: list) -> None:
 def check_provenance_columns(batches: list, share: Path) -> None:
     for row in _rows(batches, "documents") + _rows(batches, "quarantined"):
         relative = row["relative_path"]
-        located = share / relative
+        file, hash_mark, member = relative.partition("#")  # the e-mail's message and attachment
+        located = share / file
         assert row["doc_id"] == make_doc_id("share", relative)
         assert row["source_id"] == "share"
         assert row["run_id"] == "run-1"
-        assert row["source_uri"] == located.as_uri()
-        if relative in EXPECTED_DOCUMENTS:
+        assert row["source_uri"] == located.as_uri() + hash_mark + member
+        if relative in EXPECTED_DOCUMENTS and not member.endswith("data.csv"):
             data = located.read_bytes()
             assert row["content_sha256"] == hashlib.sha256(data).hexdigest()
             assert row["size_bytes"] == len(data)
@@ -149,7 +151,13 @@ def check_document_texts_and_metadata(batches: list) -> None:
     assert "Le café crème" in docs["web/cafe.html"]["text"]
     assert json.loads(docs["web/cafe.html"]["metadata_json"])["encoding"] == "iso8859-1"
     assert docs["link-in.md"]["text"] == docs["notes/readme.md"]["text"]
-    assert docs["mail/1.eml"]["mime_type"] == "message/rfc822"
+    message = docs["mail/1.eml#budget-1@example.com"]
+    assert message["mime_type"] == "message/rfc822"
+    assert message["title"] == "Budget meeting"
+    attachment = docs["mail/1.eml#budget-1@example.com/data.csv"]
+    assert attachment["text"] == "col1,col2\n1,2\n"
+    assert json.loads(attachment["metadata_json"])["message_doc_id"] == message["doc_id"]
+    assert attachment["content_sha256"] == hashlib.sha256(b"col1,col2\n1,2\n").hexdigest()
     assert docs["docs/deck.pptx"]["extractor_version"]
 
 

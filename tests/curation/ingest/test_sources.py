@@ -42,7 +42,7 @@ def test_relative_paths_resolve_against_the_spec_folder(tmp_path: Path) -> None:
         ([{"id": "a", "path": "docs"}, {"id": "a", "path": "docs"}], "sources[1].id", "duplicate"),
         ([{"id": "Bad Id", "path": "docs"}], "sources[0].id", "[a-z0-9_-]+"),
         ([{"path": "docs"}], "sources[0].id", "required"),
-        ([{"id": "a", "path": "docs", "type": "s3"}], "sources[0].type", "must be one of"),
+        ([{"id": "a", "path": "docs", "type": "ftp"}], "sources[0].type", "must be one of"),
         ([{"id": "a", "path": "docs", "colour": 1}], "sources[0].colour", "unknown key"),
         ([{"id": "a", "path": "docs/x.txt"}], "sources[0].path", "not a folder"),
         (

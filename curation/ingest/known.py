@@ -1,0 +1,468 @@
+"""What a previous run saw of each input, so an incremental run skips the unchanged ones unread.
+
+A run records one row per document of every input (`batch_inputs`, collected by
+`inputs_table`): the input's locator (path relative to the source root, or key relative to the
+prefix), its size and mtime (files) or ETag (objects), and each document's id, sha256 and
+ingest decision. The next run builds `KnownInputs` from that table; an input whose size and
+mtime (or ETag) still match is not read, extracted or hashed: its documents come back as rows
+of `IngestBatch.unchanged`, so every input is still accounted for.
+
+What counts as unchanged, by source type:
+- folder: same size and same mtime (to the microsecond: the document schema's unit);
+- s3: same ETag and size (the ETag is the store's digest of the content);
+- parquet, jsonl, hf_dataset: the whole file, when its mtime matches (its documents are rows,
+  so the file's size is not among them). An export rewritten in place gets a new mtime.
+
+An input is read again whenever the earlier result may not stand: the source's ingest settings
+or this code changed (`ingest_fingerprint`), it was quarantined for a reason that may pass
+(timeout, worker crash, unreadable), a row of it lost a duplicate-id contest to another file,
+or its rows disagree on size, mtime or ETag. Containers (archives, mailboxes, e-mails) are
+always read again: their documents are members, located under the file's path with their own
+sizes, so the file's own stat is not known. `verify=True` in `ingest_source` reads everything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from curation.ingest.reasons import IngestReason
+from curation.schema import TIMESTAMP, conform
+
+if TYPE_CHECKING:
+    from curation.ingest.records import IngestBatch
+    from curation.ingest.sources import SourceConfig
+
+INPUTS_SCHEMA = pa.schema(
+    [
+        pa.field("source_id", pa.string(), nullable=False),
+        pa.field("locator", pa.string(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source_uri", pa.string()),
+        pa.field("content_sha256", pa.string()),
+        pa.field("size_bytes", pa.int64()),  # the input's size; null for row sources
+        pa.field("mtime_ns", pa.int64()),  # microsecond precision, in nanoseconds
+        pa.field("etag", pa.string()),
+        pa.field("reason", pa.string()),  # ingest quarantine reason; null: a document
+        pa.field("fingerprint", pa.string()),  # `ingest_fingerprint` of the source
+    ]
+)
+# Sources whose documents are rows of a data file: unchanged is decided per file.
+ROW_SOURCES = ("parquet", "jsonl", "hf_dataset")
+# Reasons that may not hold on a second try: such inputs are always read again.
+TRANSIENT_REASONS = (
+    IngestReason.TIMEOUT.value,
+    IngestReason.WORKER_CRASH.value,
+    IngestReason.UNREADABLE.value,
+)
+# Settings that do not change what one input yields: changing them re-reads nothing.
+_NOT_FINGERPRINTED = ("license", "license_manifest", "include", "exclude")
+_NULL = np.iinfo(np.int64).min
+_FORMAT = 1  # bumped when what a row means changes: older tables are then ignored
+
+
+def ingest_fingerprint(source: SourceConfig) -> str:
+    """A hash of what decides an input's ingest result: the source's extraction settings and
+    this code's version. Known rows under another fingerprint are not trusted."""
+    from curation.config import fingerprint
+
+    settings = {
+        key: value
+        for key, value in dataclasses.asdict(source).items()
+        if key not in _NOT_FINGERPRINTED
+    }
+    return fingerprint({"source": settings, "code": _code_version(), "format": _FORMAT})
+
+
+def _code_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sovereign-curate")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def batch_inputs(batch: IngestBatch, source: SourceConfig) -> pa.Table:
+    """The known-input rows of one ingest batch (documents, quarantined and unchanged rows),
+    for the next run's `KnownInputs`.
+
+    Examples
+    --------
+    >>> from curation.ingest.records import IngestBatch, rows_to_documents, rows_to_quarantined
+    >>> from curation.ingest.sources import SourceConfig
+    >>> source = SourceConfig(id="hr", path="/srv/hr")
+    >>> row = {"doc_id": "hr-1", "source_uri": "file:///srv/hr/a.md", "relative_path": "a.md",
+    ...        "content_sha256": "ab", "size_bytes": 5, "modified_at": 1_700_000_000_000_001,
+    ...        "text": "hello"}
+    >>> batch = IngestBatch(rows_to_documents([row], "r1", "hr"), rows_to_quarantined([], "r1", "hr"))
+    >>> batch_inputs(batch, source).select(["locator", "size_bytes", "mtime_ns"]).to_pylist()
+    [{'locator': 'a.md', 'size_bytes': 5, 'mtime_ns': 1700000000000001000}]
+    """
+    parts = []
+    for table, has_reason in (
+        (batch.documents, False),
+        (batch.quarantined, True),
+        (batch.unchanged, True),
+    ):
+        if table.num_rows == 0:
+            continue
+        reason = (
+            table.column("reason").cast(pa.string())
+            if has_reason
+            else pa.nulls(table.num_rows, pa.string())
+        )
+        parts.append(_input_rows(conform(table), reason, source))
+    if not parts:
+        return INPUTS_SCHEMA.empty_table()
+    return pa.concat_tables(parts)
+
+
+def _input_rows(
+    table: pa.Table, reason: pa.Array | pa.ChunkedArray, source: SourceConfig
+) -> pa.Table:
+    n = table.num_rows
+    # Rows of a data file carry their own text size, not the file's: only the mtime counts.
+    size = pa.nulls(n, pa.int64()) if source.type in ROW_SOURCES else table.column("size_bytes")
+    micros = table.column("modified_at").cast(pa.int64())
+    if source.type == "s3":
+        etag = _json_field(table.column("metadata_json"), "etag")
+    else:
+        etag = pa.nulls(n, pa.string())
+    return pa.Table.from_arrays(
+        [
+            table.column("source_id"),
+            pc.fill_null(table.column("relative_path"), table.column("doc_id")),
+            table.column("doc_id"),
+            table.column("source_uri"),
+            table.column("content_sha256"),
+            size,
+            pc.multiply(micros, 1000),
+            etag,
+            reason,
+            pa.array([ingest_fingerprint(source)] * n, pa.string()),
+        ],
+        schema=INPUTS_SCHEMA,
+    )
+
+
+def _json_field(column: pa.ChunkedArray, key: str) -> pa.Array:
+    import polars as pl
+
+    series = pl.from_arrow(column)
+    assert isinstance(series, pl.Series)
+    return series.str.json_path_match(f"$.{key}").to_arrow().cast(pa.string())
+
+
+def inputs_table(parts: Iterable[pa.Table]) -> pa.Table:
+    """One table of known inputs from the parts of a run (`batch_inputs` of every batch),
+    sorted by source and locator: what the run should persist for the next one."""
+    tables = [part.select(INPUTS_SCHEMA.names).cast(INPUTS_SCHEMA) for part in parts]
+    if not tables:
+        return INPUTS_SCHEMA.empty_table()
+    table = pa.concat_tables(tables)
+    return table.sort_by(
+        [("source_id", "ascending"), ("locator", "ascending"), ("doc_id", "ascending")]
+    )
+
+
+@dataclass(frozen=True)
+class KnownInputs:
+    """The inputs a previous run saw (INPUTS_SCHEMA rows), ready to answer per source."""
+
+    table: pa.Table
+
+    @classmethod
+    def empty(cls) -> KnownInputs:
+        return cls(INPUTS_SCHEMA.empty_table())
+
+    @classmethod
+    def read(cls, path: str | Path) -> KnownInputs:
+        """The table a run persisted at `path`; empty when there is none or it is from an
+        older format (everything is then read, which is always safe)."""
+        import pyarrow.parquet as pq
+
+        path = Path(path)
+        if not path.is_file():
+            return cls.empty()
+        table = pq.read_table(path)
+        if set(INPUTS_SCHEMA.names) - set(table.column_names):
+            return cls.empty()
+        return cls(table.select(INPUTS_SCHEMA.names).cast(INPUTS_SCHEMA))
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def restricted_to(self, keys: pa.Table) -> KnownInputs:
+        """Only the inputs whose every document is in `keys` (`doc_id`, `content_sha256`: the
+        previous version's) or was quarantined at ingest.
+
+        An unchanged document has no text, so it must be carried from the previous version;
+        inputs with a document that version lacks (dropped at a later stage) are read again.
+        """
+        import polars as pl
+
+        if self.table.num_rows == 0:
+            return self
+        wanted = pc.binary_join_element_wise(
+            keys.column("doc_id"), keys.column("content_sha256"), "\x00"
+        )
+        mine = pc.binary_join_element_wise(
+            self.table.column("doc_id"), self.table.column("content_sha256"), "\x00"
+        )
+        ok = pc.or_(
+            pc.is_valid(self.table.column("reason")),
+            pc.fill_null(pc.is_in(mine, value_set=wanted.combine_chunks()), False),
+        )
+        frame = pl.from_arrow(self.table.append_column("_ok", ok))
+        assert isinstance(frame, pl.DataFrame)
+        kept = frame.filter(pl.col("_ok").all().over("source_id", "locator")).drop("_ok")
+        return KnownInputs(kept.to_arrow().cast(INPUTS_SCHEMA))
+
+    def for_source(self, source: SourceConfig) -> SourceKnown | None:
+        """What is known of `source` under its current settings; None when nothing is."""
+        if self.table.num_rows == 0:
+            return None
+        mask = pc.and_(
+            pc.equal(self.table.column("source_id"), source.id),
+            pc.equal(self.table.column("fingerprint"), ingest_fingerprint(source)),
+        )
+        rows = self.table.filter(pc.fill_null(mask, False))
+        if rows.num_rows == 0:
+            return None
+        known = SourceKnown.build(rows, source)
+        return known if len(known) else None
+
+
+class SourceKnown:
+    """One source's known inputs, indexed by locator; `match` says whether one is unchanged."""
+
+    def __init__(self, table: pa.Table, groups: dict[str, int], bounds: np.ndarray) -> None:
+        self.table = table
+        self._groups = groups  # locator -> group number, only for groups that may be skipped
+        self._bounds = bounds  # (start, stop) row range of each group
+        # Nulls become a sentinel: a float array (with NaN) would round nanosecond mtimes.
+        self._size = pc.fill_null(table.column("size_bytes"), _NULL).to_numpy()
+        self._mtime = pc.fill_null(table.column("mtime_ns"), _NULL).to_numpy()
+        self._etag = table.column("etag")
+
+    @classmethod
+    def build(cls, rows: pa.Table, source: SourceConfig) -> SourceKnown:
+        import polars as pl
+
+        table = rows.sort_by([("locator", "ascending"), ("doc_id", "ascending")])
+        frame = pl.from_arrow(table.select(["locator", "size_bytes", "mtime_ns", "etag", "reason"]))
+        assert isinstance(frame, pl.DataFrame)
+        refused = list(TRANSIENT_REASONS)
+        if source.type in ROW_SOURCES:
+            refused.append(IngestReason.DUPLICATE_ID.value)
+        groups = (
+            frame.with_row_index("row")
+            .group_by("locator", maintain_order=True)
+            .agg(
+                pl.col("row").min().alias("start"),
+                pl.col("row").max().alias("last"),
+                pl.col("size_bytes").n_unique().alias("sizes"),
+                pl.col("mtime_ns").n_unique().alias("mtimes"),
+                pl.col("etag").n_unique().alias("etags"),
+                pl.col("reason").is_in(refused).any().alias("refused"),
+                pl.col("size_bytes").is_not_null().all().alias("has_size"),
+                pl.col("mtime_ns").is_not_null().all().alias("has_mtime"),
+                pl.col("etag").is_not_null().all().alias("has_etag"),
+            )
+        )
+        # What decides "unchanged" for this type must have been seen (module docstring).
+        if source.type == "s3":
+            seen = pl.col("has_etag")
+        elif source.type in ROW_SOURCES:
+            seen = pl.col("has_mtime")
+        else:
+            seen = pl.col("has_size") & pl.col("has_mtime")
+        # A container's members are located under it (`a.zip!/b.pdf`, `box.mbox#<id>`), with
+        # their own sizes and hashes: the file's stat is not among them, so a container is read
+        # again, even when the row at its own path (a failure as a whole) would match.
+        containers = (
+            frame.select(pl.col("locator").str.extract(r"^(.*?)(?:!/|#)", 1).alias("base"))
+            .drop_nulls()
+            .unique()
+            .get_column("base")
+        )
+        usable = groups.filter(
+            (pl.col("sizes") == 1)
+            & (pl.col("mtimes") == 1)
+            & (pl.col("etags") == 1)
+            & ~pl.col("refused")
+            & ~pl.col("locator").is_in(containers.implode())
+            & seen
+        )
+        bounds = np.stack(
+            [usable["start"].to_numpy(), usable["last"].to_numpy() + 1], axis=1
+        ).astype(np.int64)
+        index = {locator: number for number, locator in enumerate(usable["locator"].to_list())}
+        return cls(table, index, bounds)
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def match(
+        self,
+        locator: str,
+        *,
+        size: int | None = None,
+        mtime_ns: int | None = None,
+        etag: str | None = None,
+    ) -> tuple[int, int] | None:
+        """The row range of `locator`'s documents if it is unchanged, else None.
+
+        With a known ETag the ETag decides (and the size, when both are known); otherwise the
+        mtime (to the microsecond), and the size when the previous run knew it.
+        """
+        number = self._groups.get(locator)
+        if number is None:
+            return None
+        start, stop = (int(v) for v in self._bounds[number])
+        known_size = int(self._size[start])
+        if known_size != _NULL and size != known_size:
+            return None
+        known_etag = self._etag[start].as_py()
+        if known_etag is not None:
+            return (start, stop) if etag == known_etag else None
+        known_mtime = int(self._mtime[start])
+        if known_mtime == _NULL or mtime_ns is None:
+            return None
+        return (start, stop) if known_mtime // 1000 == mtime_ns // 1000 else None
+
+    def doc_ids(self, start: int, stop: int, *, documents_only: bool = True) -> list[str]:
+        """The document ids of a row range (only those that were documents, by default)."""
+        rows = self.table.slice(start, stop - start)
+        if documents_only:
+            rows = rows.filter(pc.is_null(rows.column("reason")))
+        return rows.column("doc_id").to_pylist()
+
+
+class UnchangedRows:
+    """Collects the documents of unchanged inputs and builds `IngestBatch.unchanged` tables."""
+
+    def __init__(self, known: SourceKnown, *, run_id: str, source_id: str) -> None:
+        self.known = known
+        self.run_id = run_id
+        self.source_id = source_id
+        self._rows: list[int] = []
+        self._modified: list[int | None] = []
+        self._size: list[int | None] = []
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(
+        self,
+        locator: str,
+        *,
+        size: int | None = None,
+        mtime_ns: int | None = None,
+        etag: str | None = None,
+        modified_us: int | None = None,
+    ) -> bool:
+        """Take `locator`'s documents if it is unchanged; False when it must be read."""
+        found = self.known.match(locator, size=size, mtime_ns=mtime_ns, etag=etag)
+        if found is None:
+            return False
+        start, stop = found
+        if modified_us is None and mtime_ns is not None:
+            modified_us = mtime_ns // 1000
+        self._rows.extend(range(start, stop))
+        self._modified.extend([modified_us] * (stop - start))
+        self._size.extend([size] * (stop - start))
+        return True
+
+    def table(self) -> pa.Table:
+        """The collected rows as an UNCHANGED_SCHEMA table (and start collecting anew)."""
+        from curation.ingest.records import UNCHANGED_SCHEMA
+
+        known = self.known.table.take(pa.array(self._rows, pa.int64()))
+        metadata = pa.array(
+            [
+                json.dumps({"etag": etag}, ensure_ascii=False) if etag is not None else None
+                for etag in known.column("etag").to_pylist()
+            ],
+            pa.string(),
+        )
+        size = pa.array(self._size, pa.int64())
+        documents = conform(
+            pa.table(
+                {
+                    "doc_id": known.column("doc_id"),
+                    "source_id": known.column("source_id"),
+                    "source_uri": known.column("source_uri"),
+                    "relative_path": known.column("locator"),
+                    "content_sha256": known.column("content_sha256"),
+                    "size_bytes": pc.if_else(
+                        pc.is_valid(known.column("size_bytes")),
+                        size,
+                        pa.nulls(len(size), pa.int64()),
+                    ),
+                    "modified_at": pa.array(self._modified, pa.int64()).cast(TIMESTAMP),
+                    "metadata_json": metadata,
+                    "run_id": pa.array([self.run_id] * known.num_rows, pa.string()),
+                }
+            )
+        )
+        self._rows, self._modified, self._size = [], [], []
+        return documents.append_column(UNCHANGED_SCHEMA.field("reason"), known.column("reason"))
+
+    def batch(self) -> IngestBatch:
+        """An ingest batch holding only the collected unchanged rows."""
+        from curation.ingest.records import IngestBatch, rows_to_documents, rows_to_quarantined
+
+        return IngestBatch(
+            documents=rows_to_documents([], self.run_id, self.source_id),
+            quarantined=rows_to_quarantined([], self.run_id, self.source_id),
+            unchanged=self.table(),
+        )
+
+
+def ingest_folder_skipping(
+    source: SourceConfig,
+    known: SourceKnown,
+    *,
+    run_id: str,
+    batch_size: int,
+    workers: int,
+) -> Iterator[IngestBatch]:
+    """A folder source with unchanged files left unread: those come back as unchanged rows,
+    the others go through the folder ingest in chunks (one extraction pool per chunk, so
+    neither list outgrows a chunk while the walk goes on)."""
+    from curation.ingest.files import ingest_folder
+    from curation.ingest.folder import walk_folder
+
+    root = Path(source.path).resolve()
+    unchanged = UnchangedRows(known, run_id=run_id, source_id=source.id)
+    changed = []
+    chunk = batch_size * 16
+    for entry in walk_folder(root, source.include, source.exclude):
+        if entry.problem is None and unchanged.add(
+            entry.relative_path, size=entry.size, mtime_ns=entry.mtime_ns
+        ):
+            if len(unchanged) >= batch_size:
+                yield unchanged.batch()
+            continue
+        changed.append(entry)
+        if len(changed) >= chunk:
+            yield from ingest_folder(
+                source, run_id=run_id, batch_size=batch_size, workers=workers, entries=changed
+            )
+            changed = []
+    if changed:
+        yield from ingest_folder(
+            source, run_id=run_id, batch_size=batch_size, workers=workers, entries=changed
+        )
+    if len(unchanged):
+        yield unchanged.batch()
