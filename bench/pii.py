@@ -262,8 +262,8 @@ def evaluate(
 # -- corpora --------------------------------------------------------------------------------
 
 
-def presidio_research_test(path: Path, engines: dict[str, Detect]) -> dict:
-    docs = list(ev.presidio_research(path / "synth_dataset_v2.json", "test"))
+def presidio_research_test(path: Path, engines: dict[str, Detect], half: str = "test") -> dict:
+    docs = list(ev.presidio_research(path / "synth_dataset_v2.json", half))
     texts = [d.text for d in docs]
     gold = [[(s, e, label) for s, e, label, _ in d.spans] for d in docs]
     labels = {t: t for t in COMPARED + OURS_ONLY}
@@ -275,8 +275,8 @@ def presidio_research_test(path: Path, engines: dict[str, Detect]) -> dict:
     return out
 
 
-def emailcoref_test(path: Path, engines: dict[str, Detect]) -> dict:
-    docs = list(ev.emailcoref(path / "spans.jsonl", "test"))
+def emailcoref_test(path: Path, engines: dict[str, Detect], half: str = "test") -> dict:
+    docs = list(ev.emailcoref(path / "spans.jsonl", half))
     texts = [d.text for d in docs]
     gold = [[(s, e, f"{label}/{kind}") for s, e, label, kind in d.spans] for d in docs]
     labels = {"PERSON/proper_name": "PERSON", "PERSON/email_address": "EMAIL_ADDRESS"}

@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -122,6 +123,27 @@ def load_ner(model: str):
         nlp.remove_pipe("tok2vec")
     _use_numpy_matmul(nlp)
     return nlp
+
+
+@functools.cache
+def model_dictionary(model: str) -> frozenset[str]:
+    """Lowercased lemmas of a spaCy model's lemmatizer index (WordNet's for English models).
+
+    NER skips capitalized dictionary words that are no known name (`names.needs_ner`): the
+    index ships inside the model package, so the dictionary always matches the model and needs
+    no download. A model without one gives an empty set, and every capitalized word counts.
+    """
+    from spacy.lookups import Lookups
+    from spacy.util import get_package_path, is_package
+
+    root = get_package_path(model) if is_package(model) else Path(model)
+    words: set[str] = set()
+    for folder in sorted(root.glob("**/lemmatizer/lookups")):
+        lookups = Lookups().from_disk(folder)
+        if "lemma_index" in lookups.tables:
+            for lemmas in lookups.get_table("lemma_index").values():
+                words.update(w.lower() for w in lemmas if "_" not in w)
+    return frozenset(words)
 
 
 @functools.cache
@@ -423,12 +445,22 @@ class Redactor:
         # (model, profile) -> distinct window -> (text, offset) places
         owners: dict[tuple[str, str], dict[str, list[tuple[int, int]]]] = {}
         windows = [0] * len(texts)
+        for model in dict.fromkeys(m for m in models if m is not None):
+            load_ner(model)  # a missing model fails the batch even when no window needs it
         for i, model in enumerate(models):
             if model is None:
                 continue
             text, profile = texts[i], profiles[i]
             group = owners.setdefault((model, profile.name), {})
-            for start, end in N.ner_segments(text, profile.common, profile.header_re):
+            segments = N.ner_segments(
+                text,
+                profile.common,
+                profile.header_re,
+                covered=[(s.start, s.end) for s in found[i]],
+                names=L.frequent_names(),
+                dictionary=model_dictionary(model),
+            )
+            for start, end in segments:
                 group.setdefault(text[start:end], []).append((i, start))
                 windows[i] += 1
         for (model, profile_name), group in owners.items():
@@ -486,8 +518,7 @@ class Redactor:
             local = {t for t in local if t.casefold() in self.name_sets[1]}
         tokens |= local
         tokens = {t for t in tokens if t.casefold() not in self.allow}
-        pattern = N.propagation_pattern(tokens)
-        found = listed + ([m.span() for m in pattern.finditer(text)] if pattern else [])
+        found = listed + N.find_name_tokens(text, tokens)
         found += N.name_like_neighbours(text, person + found)
         return [Span(a, b, E.PERSON, PROPAGATED_SCORE, priority) for a, b in found]
 

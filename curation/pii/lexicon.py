@@ -247,6 +247,31 @@ def frequent_surnames(count: int = 1000) -> frozenset[str]:
         )
 
 
+@functools.cache
+def frequent_names(count: int = 1000) -> frozenset[str]:
+    """The `count` most frequent US surnames, female and male given names each (census order),
+    casefolded; empty without `names`.
+
+    A capitalized dictionary word is worth a NER look only when it is one of these ("Mark",
+    "Green"): the long tail of the lexicon also holds "Click", "Agent" and "London".
+    """
+    spec = importlib.util.find_spec("names")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    found: set[str] = set()
+    for name in ("dist.all.last", "dist.female.first", "dist.male.first"):
+        path = folder / name
+        if path.is_file():
+            with path.open(encoding="utf-8", errors="replace") as lines:
+                found.update(
+                    line.split()[0].casefold()
+                    for line in itertools.islice(lines, count)
+                    if line.strip()
+                )
+    return frozenset(found)
+
+
 def _read(folder: Path, files: tuple[str, ...]) -> frozenset[str]:
     out: set[str] = set()
     for name in files:

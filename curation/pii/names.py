@@ -13,7 +13,9 @@ searched for in the whole document, so "Marlene" alone in a signature is redacte
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -159,17 +161,79 @@ _WORD_RE = re.compile(r"\S+")
 _WORDS_AFTER = re.compile(rf"\S*(?:[ \t]+\S+){{0,{WINDOW_WORDS}}}")
 
 
-def ner_segments(text: str, common: frozenset[str], skip=None) -> list[tuple[int, int]]:
+# Endings stripped to find an inflected word in a dictionary of lemmas ("outages", "updated").
+_INFLECTIONS = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""))
+_INFLECTIONS += (("ing", "e"), ("ly", ""), ("'s", ""))
+
+
+def in_dictionary(word: str, dictionary: frozenset[str]) -> bool:
+    """Whether lowercased `word`, or it without a regular English ending, is a dictionary word.
+
+    >>> in_dictionary("outages", frozenset({"outage"}))
+    True
+    >>> in_dictionary("okafor", frozenset({"outage"}))
+    False
+    """
+    if word in dictionary:
+        return True
+    return any(
+        word.endswith(end) and word[: -len(end)] + lemma in dictionary
+        for end, lemma in _INFLECTIONS
+        if len(word) > len(end) + 2
+    )
+
+
+def needs_ner(
+    token: str, common: frozenset[str], names: frozenset[str], dictionary: frozenset[str]
+) -> bool:
+    """Whether a capitalized token can start a name only NER would find.
+
+    Single letters, common words and `X-` header labels cannot; a word that is no dictionary
+    word can ("Okafor", "Enron"); a dictionary word only when it is a frequent given name or
+    surname (`names`: "Mark", "Green" yes; "Outages", "Energy", "Click" no: a capitalized
+    dictionary word that is no frequent name is a heading, a product or a place word).
+
+    >>> needs_ner("Outages", frozenset(), frozenset({"okafor"}), frozenset({"outage"}))
+    False
+    >>> needs_ner("Okafor", frozenset(), frozenset({"okafor"}), frozenset({"outage"}))
+    True
+    """
+    word = token.lower()
+    if len(word) < 2 or word in common or word.startswith("x-"):
+        return False
+    head, apostrophe, _ = word.partition("'")
+    if apostrophe and head in common:
+        return False  # "I'll", "We've"
+    return word in names or not dictionary or not in_dictionary(word, dictionary)
+
+
+def ner_segments(
+    text: str,
+    common: frozenset[str],
+    skip=None,
+    *,
+    covered: Iterable[tuple[int, int]] = (),
+    names: frozenset[str] = frozenset(),
+    dictionary: frozenset[str] = frozenset(),
+) -> list[tuple[int, int]]:
     """Character ranges around possible names: a few words each side, within one line.
 
     Lines, not documents, bound a segment: e-mail threads and document sets repeat lines
     (quoted replies, signatures, disclaimers), so the caller runs NER once per distinct segment.
     `skip` (a compiled pattern) removes lines another recognizer owns, such as From/To headers.
+    A capitalized word inside a `covered` span (found already by a pattern, a header or the
+    lexicon) or failing `needs_ner` opens no segment: NER there could only repeat a finding.
     """
     segments: list[tuple[int, int]] = []
     skipped_line = -1
+    spans = sorted(covered)
+    starts = [a for a, _ in spans]
+    reach = list(itertools.accumulate((b for _, b in spans), max))
     for match in CANDIDATE_RE.finditer(text):
-        if match.group().lower() in common:
+        if not needs_ner(match.group(), common, names, dictionary):
+            continue
+        k = bisect.bisect_right(starts, match.start()) - 1
+        if k >= 0 and reach[k] >= match.end():
             continue
         line_start = text.rfind("\n", 0, match.start()) + 1
         if line_start == skipped_line:
@@ -236,13 +300,34 @@ def local_part_tokens(text: str, spans: Iterable[tuple[int, int]], common: froze
     return found
 
 
-def propagation_pattern(tokens: set[str]) -> re.Pattern[str] | None:
-    """One pattern finding every token in Title case or upper case as a whole word."""
-    if not tokens:
-        return None
-    variants = sorted({v for t in tokens for v in (t, t.upper())}, key=len, reverse=True)
-    body = "|".join(re.escape(v) for v in variants)
-    return re.compile(r"(?<![\w@.])(?:" + body + r")(?![\w@])")
+def find_name_tokens(text: str, tokens: Iterable[str]) -> list[tuple[int, int]]:
+    """Every token, in Title case or upper case, as a whole word: leftmost, then longest.
+
+    `str.find` per token rather than one compiled alternation: the token set differs per
+    document, and compiling it cost more than the search.
+
+    >>> text = "Marlene wrote. MARLENE.X and Marlene@x stay; Marlene-Jo too"
+    >>> [text[a:b] for a, b in find_name_tokens(text, {"Marlene", "Marlene-Jo"})]
+    ['Marlene', 'MARLENE', 'Marlene-Jo']
+    """
+    hits: list[tuple[int, int]] = []
+    n = len(text)
+    for word in {v for t in tokens for v in (t, t.upper())}:
+        width = len(word)
+        at = text.find(word)
+        while at != -1:
+            end = at + width
+            before = text[at - 1] if at else " "
+            after = text[end] if end < n else " "
+            if not (before.isalnum() or before in "_@.") and not (after.isalnum() or after in "_@"):
+                hits.append((at, end))
+            at = text.find(word, at + 1)
+    hits.sort(key=lambda h: (h[0], -h[1]))
+    found: list[tuple[int, int]] = []
+    for start, end in hits:
+        if not found or start >= found[-1][1]:
+            found.append((start, end))
+    return found
 
 
 _NEXT_WORD_RE = re.compile(r"[ \t]+([A-Z][a-z]+)(?=[ \t]*(?:$|[,;|\n]))", re.MULTILINE)

@@ -183,10 +183,21 @@ def test_languages_without_a_model_get_patterns_cues_and_lexicon_only(lang):
 
 
 def test_french_text_is_read_by_the_french_model():
-    (_,), _, (method,) = redact_texts_with_methods([LETTERS["fr"][0]], PiiConfig(), langs=["fr"])
+    text = "Le dossier est suivi par Zéphirin Okoumba depuis Lyon."
+    (result,), _, (method,) = redact_texts_with_methods([text], PiiConfig(), langs=["fr"])
 
     assert method["ner"] == "fr_core_news_sm" and method["method"].endswith("+ner")
-    assert method["ner_windows"] > 0
+    assert method["ner_windows"] == 1
+    assert result == "Le dossier est suivi par <PERSON> depuis Lyon."
+
+
+def test_names_the_patterns_found_need_no_ner_window():
+    (result,), _, (method,) = redact_texts_with_methods(
+        [LETTERS["fr"][0]], PiiConfig(), langs=["fr"]
+    )
+
+    assert method["ner"] == "fr_core_news_sm" and method["ner_windows"] == 0
+    assert result != LETTERS["fr"][0]
 
 
 def test_unknown_language_keeps_english_ner():
