@@ -280,6 +280,12 @@ class Redactor:
             R.group_name_recognizer("SignatureName", signature, 0.8, common, names=known),
             "signature",
         )
+        initials = R.signoff_initials_re(LANG.closings(profile))
+        add(
+            E.PERSON,
+            R.group_name_recognizer("SignOffInitials", initials, 0.8, common | R.NOT_INITIALS),
+            "always",
+        )
         titles = R.title_name_re(LANG.titles(profile), LANG.salutations(profile))
         add(E.PERSON, R.group_name_recognizer("TitleName", titles, 0.8, common), "title")
         org_geo = N.ORG_GEO_WORDS
@@ -481,7 +487,8 @@ class Redactor:
         wikiner = "PER" in nlp.get_pipe("ner").labels
         veto_labels = WIKINER_VETO_LABELS if wikiner else N.VETO_LABELS
         # One NER pass per distinct line: threads quote the same lines over and over.
-        docs = nlp.pipe(owners, batch_size=self.cfg.batch_size)
+        # Windows are a few words each: eight to a document keeps the matrix products large.
+        docs = nlp.pipe(owners, batch_size=self.cfg.batch_size * 8)
         for (segment, places), doc in zip(owners.items(), docs, strict=True):
             for ent in doc.ents:
                 if ent.label_ in PERSON_LABELS:

@@ -102,6 +102,26 @@ def signature_re(closings: tuple[str, ...]) -> re.Pattern[str]:
 
 
 @functools.cache
+def signoff_initials_re(closings: tuple[str, ...]) -> re.Pattern[str]:
+    r"""Two or three capitals signing a message: after a closing ("Thanks, SPR"; "Regards" then
+    "TK" on the next line), or alone on the line before a quoted message or ending the text.
+
+    >>> pattern = signoff_initials_re(("thanks",))
+    >>> [m.group("name") or m.group("same_line_name") for m in pattern.finditer(
+    ...     "Thanks , SPR\nTK\nOriginal Message\nFrom: x\nSee the FAQ\nMK")]
+    ['SPR', 'TK', 'MK']
+    """
+    initials = r"(?-i:[A-Z]{2,3})"
+    return re.compile(
+        r"^[ \t>]*(?:(?:" + "|".join(closings) + r")[ \t]*[,!.]?[ \t]*(?:\r?\n[ \t>]*)?"
+        r"(?P<name>" + initials + r")"
+        r"|(?P<same_line_name>" + initials + r")(?=[ \t]*(?:(?:\r?\n[ \t>]*)+(?:-+[ \t]*)?"
+        r"(?:original message|from[ \t]*:)|\s*\Z)))[ \t]*[.!]?[ \t]*$",
+        re.MULTILINE | re.IGNORECASE,
+    )
+
+
+@functools.cache
 def title_name_re(titles: tuple[str, ...], salutations: tuple[str, ...] = ()) -> re.Pattern[str]:
     """A title ("Dr", "Herr", "sig.ra", "Sehr geehrter Herr") and the name after it.
 
@@ -174,6 +194,10 @@ SPEAKER_RE = re.compile(
 def word_set(blob: str) -> frozenset[str]:
     """The whitespace-separated words of `blob` (word lists written as text blocks)."""
     return frozenset(blob.split())
+
+
+# Capitals that end messages without signing them.
+NOT_INITIALS = word_set("fyi asap tbd tba eom nb ps pls thx ty np na tia imo btw usa uk eu")
 
 
 # Labels that name a role or a field, not a person.
