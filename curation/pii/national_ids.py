@@ -428,6 +428,13 @@ IT_FISCAL_CODE_PATTERN = (
     + f"(?i:[A-Z]{{6}}{_CF_DIGIT}{{2}}[ABCDEHLMPRST]{_CF_DIGIT}{{2}}[A-Z]{_CF_DIGIT}{{3}}[A-Z])"
     + END_WORD
 )
+# Printed in groups of 3, 3, 5 and 5 ("RSS MRA 85T10 A562S"): upper case only, one space each.
+IT_FISCAL_CODE_GROUPED = (
+    START_WORD
+    + f"[A-Z]{{3}} [A-Z]{{3}} {_CF_DIGIT.upper()}{{2}}[ABCDEHLMPRST]{_CF_DIGIT.upper()}{{2}} "
+    + f"[A-Z]{_CF_DIGIT.upper()}{{3}}[A-Z]"
+    + END_WORD
+)
 
 NL_BSN_DOTTED = _ascii(START_GROUPED, r"\d{4}\.\d{2}\.\d{3}", END_GROUPED)
 NL_BSN_GROUPED = _ascii(START_GROUPED, r"\d{3}(?P<s>[ .])\d{3}(?P=s)\d{3}", END_GROUPED)
@@ -673,7 +680,10 @@ def es_nif_recognizer():
 
 def it_fiscal_code_recognizer():
     """Italian codice fiscale, any letter case, omocodic forms included."""
-    patterns = [("it_fiscal_code", IT_FISCAL_CODE_PATTERN, 0.95)]
+    patterns = [
+        ("it_fiscal_code", IT_FISCAL_CODE_PATTERN, 0.95),
+        ("it_fiscal_code_grouped", IT_FISCAL_CODE_GROUPED, 0.9),
+    ]
     return checksum_recognizer(
         E.IT_FISCAL_CODE,
         "CurateItFiscalCodeRecognizer",
