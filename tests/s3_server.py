@@ -143,7 +143,9 @@ def start_server() -> S3Server:
         "-s3.port.lance=0",
         "-master.telemetry=false",
         "-master.volumeSizeLimitMB=32",
-        "-volume.max=64",
+        # Each bucket is a collection that grows 7 volumes at once: 64 held only 9 buckets,
+        # and the tenth bucket's writes failed with INTERNAL_FAILURE.
+        "-volume.max=1000",
         "-volume.preStopSeconds=0",
         f"-s3.localSocket={folder / 's3.sock'}",
         f"-filer.localSocket={folder / 'filer.sock'}",

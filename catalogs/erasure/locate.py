@@ -68,7 +68,7 @@ def orphan_rows(files: TableFiles, columns: Iterable[str], mask: RowMask) -> pa.
     snapshots. Their files are deleted with the other unreferenced ones; their rows still name
     what the erasure must prove gone."""
     columns = list(columns)
-    folder = Folder.at(files.table.metadata.location)
+    folder = Folder.at(files.table.metadata.location, files.table.catalog)
     referenced = files.referenced()
     parts = []
     for key in folder.files():

@@ -520,11 +520,11 @@ def _folders(
     folders = []
     if warehouse:
         try:
-            folders.append(Folder.at(warehouse))
+            folders.append(Folder.at(warehouse, catalog))
         except (ValueError, OSError):
             warehouse = None
     if not warehouse:
-        folders += [Folder.at(t.metadata.location) for t in tables if t is not None]
+        folders += [Folder.at(t.metadata.location, catalog) for t in tables if t is not None]
     folders += [Folder.at(str(root)) for root in _index_roots(ws, dataset)]
     if ws.runs.is_dir():
         folders.append(Folder.at(str(ws.runs)))

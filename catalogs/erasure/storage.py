@@ -2,19 +2,28 @@
 
 pyiceberg's FileIO reads and writes known paths but cannot list a folder, and erasure must see
 every file under a table's location, including the ones no snapshot names any more. So the
-location's filesystem comes from Arrow (`FileSystem.from_uri`: local paths and S3-compatible
-stores alike), and every path is compared in one form, `path_key`, because Iceberg metadata
-names files by URI (`file:///w/t/data/x.parquet`) while a listing gives plain paths.
+location's filesystem comes from Arrow, and every path is compared in one form, `path_key`,
+because Iceberg metadata names files by URI (`file:///w/t/data/x.parquet`) while a listing gives
+plain paths. A local location is opened by its URI; an object store location through the
+warehouse's own filesystem (`catalogs.registry.warehouse_filesystem`: the catalog's endpoint,
+region and credentials), because Arrow's `from_uri` would ask AWS where the bucket is.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 import pyarrow.fs as pafs
+
+if TYPE_CHECKING:
+    from pyiceberg.catalog import Catalog
+
+    from catalogs.registry import CatalogSettings
 
 _CHUNK = 1 << 20
 
@@ -43,8 +52,18 @@ class Folder:
     root: str
 
     @classmethod
-    def at(cls, location: str) -> Folder:
-        fs, root = pafs.FileSystem.from_uri(location)
+    def at(cls, location: str, catalog: Catalog | None = None) -> Folder:
+        """The folder at `location`: a local path or URI, or (given the catalog whose tables
+        live there) a location on the warehouse's object store."""
+        from catalogs.registry import S3_SCHEMES, warehouse_filesystem
+
+        if urlparse(location).scheme not in S3_SCHEMES:
+            fs, root = pafs.FileSystem.from_uri(location)
+            return cls(fs, root.rstrip("/"))
+        if catalog is None:
+            raise ValueError(f"{location} is on an object store: pass the catalog to reach it")
+        settings = dataclasses.replace(catalog_settings(catalog), warehouse=location)
+        fs, root = warehouse_filesystem(settings)
         return cls(fs, root.rstrip("/"))
 
     def files(self) -> list[str]:
@@ -93,3 +112,19 @@ class Folder:
             size += len(chunk)
         self.fs.delete_file(path)
         return {"path": path, "sha256": digest.hexdigest(), "bytes": size}
+
+
+def catalog_settings(catalog: Catalog) -> CatalogSettings:
+    """The settings an opened catalog was made from: its store's endpoint and region come from
+    its properties; credentials are resolved again, as opening it resolved them, and are never
+    kept in the settings."""
+    from catalogs.registry import CatalogSettings
+
+    properties = getattr(catalog, "properties", {}) or {}
+    return CatalogSettings(
+        uri=str(properties.get("uri", "")),
+        warehouse=str(properties.get("warehouse", "")),
+        type=str(properties.get("type", "sql")),
+        s3_endpoint=properties.get("s3.endpoint"),
+        s3_region=properties.get("s3.region"),
+    )

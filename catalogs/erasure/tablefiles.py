@@ -113,7 +113,7 @@ def delete_unreferenced(
     Returns path, sha256 and size of each deleted file, in path order.
     """
     referenced = TableFiles(table).referenced()
-    folder = Folder.at(table.metadata.location)
+    folder = Folder.at(table.metadata.location, table.catalog)
     return [
         folder.delete(path)
         for path, modified in sorted(folder.modified().items())

@@ -15,9 +15,9 @@ from typing import Any
 from curation.ingest.extract.base import ExtractLimits
 from curation.ingest.extract.containers import Member
 from curation.ingest.folder import FileEntry, walk_folder
+from curation.ingest.members import add_member, add_result, container_failure, input_row
 from curation.ingest.pool import ExtractionPool, Outcome, Task, run_task
-from curation.ingest.reasons import IngestReason
-from curation.ingest.records import BatchBuilder, IngestBatch, metadata_json, micros_from_ns
+from curation.ingest.records import BatchBuilder, IngestBatch, micros_from_ns
 from curation.ingest.sources import SourceConfig
 from curation.schema import make_doc_id
 
@@ -57,7 +57,7 @@ def ingest_folder(
             for member in members:
                 _add_member(builder, source, root, entry, member)
             if outcome.reason is not None or not members:
-                _add_file(builder, source, root, entry, _container_failure(outcome))
+                _add_file(builder, source, root, entry, container_failure(outcome))
         else:
             _add_file(builder, source, root, entry, outcome)
         while len(builder) >= batch_size:
@@ -69,89 +69,23 @@ def ingest_folder(
 def _add_file(
     builder: BatchBuilder, source: SourceConfig, root: Path, entry: FileEntry, outcome: Outcome
 ) -> None:
-    row = _provenance(source, root, entry, outcome)
-    if outcome.extracted is not None:
-        extracted = outcome.extracted
-        row.update(
-            text=extracted.text,
-            mime_type=extracted.mime_type,
-            extractor=extracted.extractor,
-            extractor_version=extracted.extractor_version,
-            title=extracted.title,
-            author=extracted.author,
-            metadata_json=metadata_json(dict(extracted.metadata)),
-        )
-        builder.add_document(row)
-    else:
-        builder.add_quarantined(
-            row,
-            outcome.reason or "ingest.parse_error",
-            outcome.error_class or "",
-            outcome.message or "",
-        )
+    add_result(builder, _provenance(source, root, entry, outcome), outcome)
 
 
 def _add_member(
     builder: BatchBuilder, source: SourceConfig, root: Path, entry: FileEntry, member: Member
 ) -> None:
-    """One member's row: located under its container, hashed and sized as the member itself."""
+    """One member's row, located under its container file (a Maildir message's container is
+    its Maildir folder)."""
     base = entry.container if entry.container is not None else entry.relative_path
-    locator = base + member.locator
-    base_uri = (root / base).as_uri() if base else root.as_uri()
-    modified = member.modified_us
-    row = {
-        "doc_id": make_doc_id(source.id, locator),
-        "source_uri": base_uri + member.uri_suffix,
-        "relative_path": locator,
-        "content_sha256": member.sha256,
-        "size_bytes": member.size,
-        "modified_at": modified if modified is not None else micros_from_ns(entry.mtime_ns),
-        "mime_type": None,
-        "extractor": None,
-        "extractor_version": None,
-        "title": None,
-        "author": None,
-        "metadata_json": None,
-        "text": None,
-    }
-    if member.extracted is None:
-        builder.add_quarantined(
-            row,
-            member.reason or IngestReason.PARSE_ERROR.value,
-            member.error_class or "",
-            member.message or "",
-        )
-        return
-    extracted = member.extracted
-    metadata = dict(extracted.metadata)
-    if member.message_locator is not None:
-        metadata["message_doc_id"] = make_doc_id(source.id, base + member.message_locator)
-    row.update(
-        text=extracted.text,
-        mime_type=extracted.mime_type,
-        extractor=extracted.extractor,
-        extractor_version=extracted.extractor_version,
-        title=extracted.title,
-        author=extracted.author,
-        metadata_json=metadata_json(metadata),
-    )
-    builder.add_document(row)
-
-
-def _container_failure(outcome: Outcome) -> Outcome:
-    """The quarantined row of a container that failed as a whole (or, defensively, held
-    nothing and said nothing)."""
-    if outcome.reason is not None:
-        return Outcome(
-            None, outcome.sha256, outcome.size, outcome.reason, outcome.message, outcome.error_class
-        )
-    return Outcome(
-        None,
-        outcome.sha256,
-        outcome.size,
-        IngestReason.EMPTY.value,
-        "the container holds no files or messages",
-        "ExtractionError",
+    add_member(
+        builder,
+        member,
+        source_id=source.id,
+        container=base,
+        container_uri=(root / base).as_uri() if base else root.as_uri(),
+        uri_suffix=member.uri_suffix,
+        modified_us=micros_from_ns(entry.mtime_ns),
     )
 
 
@@ -207,18 +141,11 @@ def _provenance(
     source: SourceConfig, root: Path, entry: FileEntry, outcome: Outcome
 ) -> dict[str, Any]:
     location = root / entry.relative_path  # the name inside the source, even for a symlink
-    return {
-        "doc_id": make_doc_id(source.id, entry.relative_path),
-        "source_uri": location.as_uri(),
-        "relative_path": entry.relative_path,
-        "content_sha256": outcome.sha256,
-        "size_bytes": outcome.size if outcome.size is not None else entry.size,
-        "modified_at": micros_from_ns(entry.mtime_ns),
-        "mime_type": None,
-        "extractor": None,
-        "extractor_version": None,
-        "title": None,
-        "author": None,
-        "metadata_json": None,
-        "text": None,
-    }
+    return input_row(
+        doc_id=make_doc_id(source.id, entry.relative_path),
+        source_uri=location.as_uri(),
+        relative_path=entry.relative_path,
+        sha256=outcome.sha256,
+        size=outcome.size if outcome.size is not None else entry.size,
+        modified_us=micros_from_ns(entry.mtime_ns),
+    )

@@ -12,7 +12,9 @@ once and hashed where they are parsed. Results come back in submission order.
 
 A container file (archive, mailbox) sends each member back as soon as it is extracted, and
 each member restarts the deadline: the timeout bounds one member, not the whole archive, and
-the members already sent survive a timeout or crash later in the same file.
+the members already sent survive a timeout or crash later in the same file. A worker about to
+read pages by OCR says how many (`OcrPages`), and the deadline of that file or member grows by
+their allowance (`extraction_limit_s`): OCR costs seconds a page, other formats milliseconds.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from curation.exceptions import ExtractionError
 from curation.ingest.extract import extract_bytes, read_limited
-from curation.ingest.extract.base import Extracted, ExtractLimits
+from curation.ingest.extract.base import Extracted, ExtractLimits, extraction_limit_s
 from curation.ingest.extract.containers import Member, container_kind, expand
 from curation.ingest.reasons import IngestReason
 
@@ -52,6 +54,13 @@ class Task:
     name: str
     kind: str | None = None
     key: str | None = None
+
+
+@dataclass(frozen=True)
+class OcrPages:
+    """A worker's notice that the file it holds has `pages` pages to read by OCR."""
+
+    pages: int
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,7 @@ class _Worker:
         self.connection.send((limits, memory_bytes))
         self.key: int | None = None
         self.deadline = 0.0
+        self.limit_s = 0.0  # what the current deadline allows, for the timeout's message
         self.ready = False
 
     def wait_ready(self) -> None:
@@ -175,6 +185,7 @@ class _Worker:
     def submit(self, key: int, task: Task, timeout_s: float) -> None:
         self.key = key
         self.deadline = time.monotonic() + timeout_s
+        self.limit_s = timeout_s
         self.connection.send(task)
 
     def stop(self, *, kill: bool = False) -> None:
@@ -285,6 +296,15 @@ class ExtractionPool:
                         if isinstance(received, Member):
                             partial.setdefault(key, []).append(received)
                             worker.deadline = time.monotonic() + timeout_s
+                            worker.limit_s = timeout_s
+                            continue
+                        if isinstance(received, OcrPages):
+                            extra = (
+                                extraction_limit_s(self.limits, ocr_pages=received.pages)
+                                - timeout_s
+                            )
+                            worker.deadline += extra
+                            worker.limit_s += extra
                             continue
                         done[key] = with_members(received, partial.pop(key, []))
                         worker.key = None
@@ -308,7 +328,7 @@ class ExtractionPool:
                         _failure(
                             submitted[key],
                             IngestReason.TIMEOUT,
-                            f"extraction took longer than {timeout_s:g} s and was stopped",
+                            f"extraction took longer than {worker.limit_s:g} s and was stopped",
                             "Timeout",
                         ),
                         partial.pop(key, []),

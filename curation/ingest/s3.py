@@ -421,13 +421,15 @@ def _extracted(
     under its key (`s3://bucket/bundle.zip!/a.pdf`), plus a quarantined row for the object
     itself only when it failed as a whole, as a folder's container files do.
     """
+    from curation.ingest.members import container_failure
+
     store = extractor.store
     for item, relative, outcome, identity in extractor.outcomes(items):
         if outcome.container:
             for member in outcome.members:
                 _add_member(builder, store, item, relative, member, identity)
             if outcome.reason is not None or not outcome.members:
-                _add_object(builder, store, item, relative, _container_failure(outcome), identity)
+                _add_object(builder, store, item, relative, container_failure(outcome), identity)
         else:
             _add_object(builder, store, item, relative, outcome, identity)
         while len(builder) >= batch_size:
@@ -442,28 +444,10 @@ def _add_object(
     outcome: Outcome,
     identity: dict[str, str],
 ) -> None:
-    from curation.ingest.records import metadata_json
+    from curation.ingest.members import add_result
 
     row = _provenance(store, item, relative, outcome, identity)
-    if outcome.extracted is None:
-        builder.add_quarantined(
-            row,
-            outcome.reason or IngestReason.PARSE_ERROR.value,
-            outcome.error_class or "",
-            outcome.message or "",
-        )
-        return
-    extracted = outcome.extracted
-    row.update(
-        text=extracted.text,
-        mime_type=extracted.mime_type,
-        extractor=extracted.extractor,
-        extractor_version=extracted.extractor_version,
-        title=extracted.title,
-        author=extracted.author,
-        metadata_json=metadata_json({**extracted.metadata, **identity}),
-    )
-    builder.add_document(row)
+    add_result(builder, row, outcome, identity=identity)
 
 
 def _add_member(
@@ -474,67 +458,19 @@ def _add_member(
     member: Member,
     identity: dict[str, str],
 ) -> None:
-    """One member's row: located under its object's key, hashed and sized as itself; the
-    object's ETag (and version) say which object it came from."""
-    from curation.ingest.records import metadata_json
-    from curation.schema import make_doc_id
+    """One member's row: located under its object's key; the object's ETag (and version) say
+    which object it came from. Keys are raw in `s3://` URIs, so the raw locator extends it."""
+    from curation.ingest.members import add_member
 
-    locator = relative + member.locator
-    row = {
-        "doc_id": make_doc_id(store.source.id, locator),
-        "source_uri": store.uri(item.key) + member.locator,
-        "relative_path": locator,
-        "content_sha256": member.sha256,
-        "size_bytes": member.size,
-        "modified_at": member.modified_us if member.modified_us is not None else item.modified_us,
-        # every key on every row: the batch's columns are those of its first row
-        "mime_type": None,
-        "extractor": None,
-        "extractor_version": None,
-        "title": None,
-        "author": None,
-        "metadata_json": metadata_json(identity),
-        "text": None,
-    }
-    if member.extracted is None:
-        builder.add_quarantined(
-            row,
-            member.reason or IngestReason.PARSE_ERROR.value,
-            member.error_class or "",
-            member.message or "",
-        )
-        return
-    extracted = member.extracted
-    metadata = {**extracted.metadata, **identity}
-    if member.message_locator is not None:
-        metadata["message_doc_id"] = make_doc_id(store.source.id, relative + member.message_locator)
-    row.update(
-        text=extracted.text,
-        mime_type=extracted.mime_type,
-        extractor=extracted.extractor,
-        extractor_version=extracted.extractor_version,
-        title=extracted.title,
-        author=extracted.author,
-        metadata_json=metadata_json(metadata),
-    )
-    builder.add_document(row)
-
-
-def _container_failure(outcome: Outcome) -> Outcome:
-    """The row of a container object that failed as a whole, or held nothing."""
-    from curation.ingest.pool import Outcome
-
-    if outcome.reason is not None:
-        return Outcome(
-            None, outcome.sha256, outcome.size, outcome.reason, outcome.message, outcome.error_class
-        )
-    return Outcome(
-        None,
-        outcome.sha256,
-        outcome.size,
-        IngestReason.EMPTY.value,
-        "the container holds no files or messages",
-        "ExtractionError",
+    add_member(
+        builder,
+        member,
+        source_id=store.source.id,
+        container=relative,
+        container_uri=store.uri(item.key),
+        uri_suffix=member.locator,
+        modified_us=item.modified_us,
+        identity=identity,
     )
 
 
@@ -642,24 +578,18 @@ def _provenance(
     outcome: Outcome,
     identity: dict[str, str],
 ) -> dict[str, Any]:
-    from curation.ingest.records import metadata_json
+    from curation.ingest.members import input_row
     from curation.schema import make_doc_id
 
-    return {
-        "doc_id": make_doc_id(store.source.id, relative),
-        "source_uri": store.uri(item.key),
-        "relative_path": relative,
-        "content_sha256": outcome.sha256,
-        "size_bytes": outcome.size if outcome.size is not None else item.size,
-        "modified_at": item.modified_us,
-        "mime_type": None,
-        "extractor": None,
-        "extractor_version": None,
-        "title": None,
-        "author": None,
-        "metadata_json": metadata_json(identity),
-        "text": None,
-    }
+    return input_row(
+        doc_id=make_doc_id(store.source.id, relative),
+        source_uri=store.uri(item.key),
+        relative_path=relative,
+        sha256=outcome.sha256,
+        size=outcome.size if outcome.size is not None else item.size,
+        modified_us=item.modified_us,
+        identity=identity,
+    )
 
 
 def _children(node: Any, name: str) -> list[Any]:

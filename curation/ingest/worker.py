@@ -1,7 +1,7 @@
 """Entry point of an extraction worker subprocess: `python -m curation.ingest.worker FD`.
 
 Receives `(limits, memory_bytes)` then `Task`s over the socket FD, answers each with an
-`Outcome` (a container's members first, one message each); `None` or a closed socket ends it.
+`Outcome` (a container's members first, one message each, and `OcrPages` before OCR); `None` or a closed socket ends it.
 Kept tiny so a worker starts fast.
 """
 
@@ -14,7 +14,8 @@ from curation.offline import enforce_offline
 
 
 def serve(connection: Connection) -> None:
-    from curation.ingest.pool import Outcome, run_task
+    from curation.ingest.extract.base import listening_to_ocr_pages
+    from curation.ingest.pool import OcrPages, Outcome, run_task
     from curation.ingest.reasons import IngestReason
 
     limits, memory_bytes = connection.recv()
@@ -29,7 +30,9 @@ def serve(connection: Connection) -> None:
         if task is None:
             return
         try:
-            outcome = run_task(task, limits, on_member=connection.send)
+            # the pool extends this file's deadline by the allowance of the pages announced
+            with listening_to_ocr_pages(lambda pages: connection.send(OcrPages(pages))):
+                outcome = run_task(task, limits, on_member=connection.send)
         except Exception as error:  # a library bug outside the parse: still one file's problem
             outcome = Outcome(
                 None,

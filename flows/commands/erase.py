@@ -3,7 +3,10 @@
 A thin layer over `catalogs.erasure.erase`: it opens the workspace catalog, calls the library,
 and prints the receipt (`--json`: the receipt as one JSON object). Domain errors (no document
 matched, a run in progress, an option to fix) become one line on stderr and exit code 2; a
-receipt whose verification failed exits 1, so a script cannot mistake it for proof.
+receipt whose verification failed exits 1, so a script cannot mistake it for proof. A dataset
+whose warehouse is on an object store is erased with `CURATE_WAREHOUSE` (and
+`CURATE_S3_ENDPOINT`) set as for every catalog command: its files are then listed, deleted and
+read back through the warehouse's filesystem.
 """
 
 from __future__ import annotations
@@ -90,6 +93,15 @@ def erase_command(
         )
     except CurationError as error:
         raise fail(error) from error
+    except OSError as error:  # the table's files cannot be reached with these settings
+        detail = (str(error).splitlines() or [type(error).__name__])[0][:200]
+        raise fail(
+            CurationError(
+                f"cannot read the files of {dataset} ({detail}): when its warehouse is on an "
+                "object store (output.warehouse: s3://...), set CURATE_WAREHOUSE to that "
+                "warehouse and CURATE_S3_ENDPOINT to the store's URL, then repeat the erase"
+            )
+        ) from error
     if as_json:
         print_json(receipt)
     else:

@@ -1,4 +1,5 @@
-"""`curate ingest`: extract one file, or scan a folder / Parquet / JSONL source and count outcomes.
+"""`curate ingest`: extract one file, or scan a source (folder, file, object store prefix, or a
+spec's source) and count outcomes.
 
 Thin layer: each command calls one library function, prints the result (`--json`: one JSON
 value on stdout, nothing else) and turns `CurationError` into a message and exit code 2.
@@ -77,15 +78,51 @@ def extract_command(
 
 @ingest_app.command("scan")
 def scan_command(
-    path: Annotated[Path, typer.Argument(help="A folder, or a Parquet/JSONL file or folder.")],
-    source_id: Annotated[str, typer.Option("--id", help="Source id ([a-z0-9_-]+).")] = "scan",
+    path: Annotated[
+        str | None,
+        typer.Argument(
+            help="A folder, a Parquet/JSONL file or folder, or s3://bucket/prefix of an object "
+            "store. Leave it out with --spec.",
+            show_default=False,
+        ),
+    ] = None,
+    spec: Annotated[
+        Path | None,
+        typer.Option(help="Scan a source of this dataset spec (the one named by --id)."),
+    ] = None,
+    source_id: Annotated[
+        str | None,
+        typer.Option(
+            "--id", help="Source id ([a-z0-9_-]+; default scan); with --spec, the source to scan."
+        ),
+    ] = None,
     source_type: Annotated[
-        str, typer.Option("--type", help="folder, parquet or jsonl.")
-    ] = "folder",
+        str | None,
+        typer.Option(
+            "--type",
+            help="folder, parquet, jsonl, hf_dataset or s3 (default: s3 for s3:// paths, "
+            "else folder).",
+            show_default=False,
+        ),
+    ] = None,
     include: Annotated[list[str] | None, typer.Option(help="Glob to include (repeatable).")] = None,
     exclude: Annotated[list[str] | None, typer.Option(help="Glob to exclude (repeatable).")] = None,
     text_field: Annotated[str, typer.Option(help="Text column of Parquet/JSONL rows.")] = "text",
     id_field: Annotated[str | None, typer.Option(help="Id column of Parquet/JSONL rows.")] = None,
+    endpoint_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The object store's http(s)://host:port (default: $CURATE_S3_ENDPOINT). "
+            "Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or --profile.",
+            show_default=False,
+        ),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="The object store's region (default us-east-1).")
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option(help="Profile of the shared AWS credentials file to use.")
+    ] = None,
     workers: Annotated[int, typer.Option(help="Extraction worker processes.")] = 2,
     timeout: Annotated[float, typer.Option(help="Seconds allowed per file.")] = 60.0,
     output: Annotated[
@@ -93,27 +130,40 @@ def scan_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Ingest a source without running the pipeline: counts by outcome, reason and extractor."""
+    """Ingest a source without running the pipeline: counts by outcome, reason and extractor.
+
+    The source is a folder or file, an object store prefix (s3://bucket/prefix), or one source
+    of a dataset spec (--spec, --id), read exactly as `curate run` would read it.
+    """
     from curation.exceptions import CurationError
     from curation.ingest.report import scan_source
-    from curation.ingest.sources import load_sources
     from curation.offline import enforce_offline
 
     enforce_offline()
-    item: dict = {
-        "id": source_id,
-        "type": source_type,
-        "path": str(path),
-        "text_field": text_field,
-        "id_field": id_field,
-        "extract_timeout_s": timeout,
-    }
-    if include:
-        item["include"] = include
-    if exclude:
-        item["exclude"] = exclude
     try:
-        (source,) = load_sources([item], Path.cwd())
+        if spec is not None:
+            ad_hoc = {
+                "PATH": path,
+                "--type": source_type,
+                "--include": include,
+                "--exclude": exclude,
+                "--endpoint-url": endpoint_url,
+                "--region": region,
+                "--profile": profile,
+            }
+            source = _spec_source(spec, source_id, [k for k, v in ad_hoc.items() if v])
+        else:
+            source = _command_line_source(
+                path,
+                source_id=source_id or "scan",
+                source_type=source_type,
+                include=include,
+                exclude=exclude,
+                text_field=text_field,
+                id_field=id_field,
+                timeout=timeout,
+                s3={"endpoint_url": endpoint_url, "region": region, "profile": profile},
+            )
         report = _with_progress(source, scan_source, workers=workers, output=output)
     except CurationError as error:
         raise fail(error) from None
@@ -128,6 +178,81 @@ def scan_command(
         typer.echo(f"  {reason}: {count}")
     for written in report.outputs:
         typer.echo(f"wrote {written}")
+
+
+def _command_line_source(
+    path: str | None,
+    *,
+    source_id: str,
+    source_type: str | None,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    text_field: str,
+    id_field: str | None,
+    timeout: float,
+    s3: dict[str, str | None],
+) -> SourceConfig:
+    """The source the options describe, validated as a spec's source would be."""
+    from curation.exceptions import SpecError
+    from curation.ingest.sources import load_sources
+
+    if not path:
+        raise SpecError(
+            "PATH",
+            "say what to scan: a folder or file, s3://bucket/prefix, or --spec SPEC --id SOURCE",
+        )
+    on_store = path.startswith("s3://")
+    kind = source_type or ("s3" if on_store else "folder")
+    if on_store != (kind == "s3"):
+        raise SpecError(
+            "--type",
+            f"{path!r} needs --type s3 with an s3://bucket/prefix path: fix the path or --type",
+        )
+    item: dict[str, Any] = {
+        "id": source_id,
+        "type": kind,
+        "path": path,
+        "extract_timeout_s": timeout,
+    }
+    if kind == "s3":
+        item.update({key: value for key, value in s3.items() if value})
+    else:
+        for option, value in s3.items():
+            if value:
+                raise SpecError(
+                    f"--{option.replace('_', '-')}",
+                    "only applies to s3://bucket/prefix paths: remove it",
+                )
+        item.update(text_field=text_field, id_field=id_field)
+    if include:
+        item["include"] = include
+    if exclude:
+        item["exclude"] = exclude
+    (source,) = load_sources([item], Path.cwd())
+    return source
+
+
+def _spec_source(spec: Path, source_id: str | None, conflicting: list[str]) -> SourceConfig:
+    """The spec's source named `source_id` (or its only source), as `curate run` reads it."""
+    from curation.exceptions import SpecError
+    from curation.spec import load_spec
+
+    if conflicting:
+        raise SpecError(
+            conflicting[0],
+            "the spec's source says what to read: with --spec, leave out "
+            f"{', '.join(conflicting)} (or leave out --spec)",
+        )
+    sources = load_spec(spec).sources
+    ids = [source.id for source in sources]
+    if source_id is None:
+        if len(sources) == 1:
+            return sources[0]
+        raise SpecError("--id", f"{spec} has sources {', '.join(ids)}: name one with --id")
+    for source in sources:
+        if source.id == source_id:
+            return source
+    raise SpecError("--id", f"{spec} has no source {source_id!r}: use one of {', '.join(ids)}")
 
 
 def _with_progress(

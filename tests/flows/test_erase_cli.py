@@ -18,6 +18,8 @@ from curation.schema import make_doc_id
 from curation.workspace import Workspace
 from flows.commands import erase as erase_module
 
+pytest_plugins = ["s3_server"]
+
 DATASET = "curated.cli_demo"
 SENTENCE = "Jane Roe's grievance about her manager was settled on the second of May."
 
@@ -205,3 +207,83 @@ def test_erase_after_a_real_run_of_the_demo(tmp_path):
     for path in (workspace / "warehouse").rglob("*.parquet"):
         assert subject["source_uri"] not in json.dumps(pq.read_table(path).to_pylist(), default=str)
     assert again.returncode == 2 and "no document matched" in again.stderr
+
+
+def _store_files(settings: CatalogSettings) -> set[str]:
+    import pyarrow.fs as pafs
+
+    from catalogs.registry import warehouse_filesystem
+
+    fs, root = warehouse_filesystem(settings)
+    selector = pafs.FileSelector(root, recursive=True)
+    return {info.path for info in fs.get_file_info(selector) if info.type == pafs.FileType.File}
+
+
+def test_erase_from_a_dataset_whose_warehouse_is_on_an_object_store(
+    app, s3_env, s3_bucket, tmp_path, monkeypatch
+):
+    """Every file the erasure lists, deletes and reads back is on the store, none is local."""
+    from catalogs.versions import read_version
+
+    warehouse = f"s3://{s3_bucket}/warehouse"
+    monkeypatch.delenv("CURATE_CATALOG_URI", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("CURATE_WAREHOUSE", warehouse)
+    monkeypatch.setenv("CURATE_S3_ENDPOINT", s3_env.endpoint)
+    workspace = Workspace(tmp_path / "ws").ensure()
+    settings = CatalogSettings.for_workspace(workspace)
+    assert settings.warehouse == warehouse
+    catalog = open_catalog(settings)
+    names = ["grievance.txt", "policy.txt"]
+    ids = [make_doc_id("hr", n) for n in names]
+    documents = pa.table(
+        {
+            "doc_id": ids,
+            "text": [SENTENCE, "The policy applies to everyone."],
+            "source_id": ["hr"] * 2,
+            "source_uri": [f"file:///share/hr/{n}" for n in names],
+            "content_sha256": [hashlib.sha256(n.encode()).hexdigest() for n in names],
+        }
+    )
+    for number in (1, 2):
+        commit_version(
+            catalog,
+            DATASET,
+            documents,
+            ledger_table(f"run-{number}", "ingest", ids, ["kept"] * 2),
+            run_id=f"run-{number}",
+            spec_fingerprint="spec",
+            code_version="test",
+            summary={"inputs": 2},
+        )
+    before = _store_files(settings)
+
+    result = invoke(
+        app,
+        workspace,
+        "--dataset",
+        DATASET,
+        "--source-uri",
+        "file:///share/hr/grievance.txt",
+        "--request-id",
+        "DSR-9",
+        "--json",
+    )
+
+    assert result.exit_code == 0, result.output
+    receipt = json.loads(result.stdout)
+    assert receipt["verified"] is True, receipt["verification"]
+    assert receipt["verification"]["files_checked"] > 0
+    deleted = {item["path"] for item in receipt["files_deleted"]}
+    # the data files that held the document (and metadata the erasure's own commits replaced)
+    assert {path for path in deleted if "/data/" in path} & before
+    assert all(path.startswith(f"{s3_bucket}/warehouse/") for path in deleted)
+    assert not deleted & _store_files(settings)
+    assert s3_env.secret_key not in result.output
+    assert not list((workspace.root / "warehouse").rglob("*.parquet"))
+    catalog = open_catalog(settings)
+    assert [v.name for v in list_versions(catalog, DATASET)] == ["v1-e1", "v2-e1"]
+    for version in ("v1-e1", "v2-e1"):
+        kept = read_version(catalog, DATASET, version)
+        assert kept.column("doc_id").to_pylist() == [ids[1]]
+        assert SENTENCE not in kept.column("text").to_pylist()

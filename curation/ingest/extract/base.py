@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
@@ -21,7 +23,9 @@ class ExtractLimits:
     nested in them) may expand to at most 500 MB in total, no member may expand more than 200x
     (normal XML and text compress 5-20x; bombs go to 1000x+), at most 10,000 members in all,
     and archives nest at most 2 deep (a zip in a zip is read, a zip in that is not).
-    `timeout_s` is enforced by the worker pool, per file and again per member of a container.
+    `timeout_s` is enforced by the worker pool, per file and again per member of a container;
+    a document read by OCR gets `ocr_page_timeout_s` more for each page it is about to read
+    (`extraction_limit_s`), so a long scan is not cut off by a limit sized for a text file.
     """
 
     max_file_bytes: int = 50_000_000
@@ -33,13 +37,52 @@ class ExtractLimits:
     timeout_s: float = 60.0
     # OCR of scans and images (`extract/ocr.py`): `auto` reads PDF pages without a text layer
     # and images, `force` every page, `off` none (such files get `ingest.needs_ocr`). A page
-    # costs one core ~1.3 s (a short letter) to ~6.5 s (a dense A4 page, 3,800 characters), so
-    # at most `ocr_max_pages` pages fit the default 60 s timeout; raise both together. Pages
-    # below `ocr_min_confidence` are left out: clean scans measured 0.95-0.99, blurred but
-    # legible ones 0.95, illegible ones 0.55-0.71.
+    # costs one core ~1.3 s (a short letter) to ~6.5 s (a dense A4 page, 3,800 characters):
+    # each page to read adds `ocr_page_timeout_s` to the file's time limit, half again the
+    # slowest page measured, for a machine whose other core is busy. `ocr_max_pages` bounds
+    # the pages (and so the time) one document may take. Pages below `ocr_min_confidence` are
+    # left out: clean scans measured 0.95-0.99, blurred but legible ones 0.95, illegible ones
+    # 0.55-0.71.
     ocr: Literal["auto", "off", "force"] = "auto"
     ocr_max_pages: int = 8
     ocr_min_confidence: float = 0.8
+    ocr_page_timeout_s: float = 10.0
+
+
+def extraction_limit_s(limits: ExtractLimits, *, ocr_pages: int = 0) -> float:
+    """Seconds one file (or container member) may take: the base timeout plus the per-page
+    allowance of the pages it reads by OCR.
+
+    Examples
+    --------
+    >>> extraction_limit_s(ExtractLimits(timeout_s=60.0, ocr_page_timeout_s=10.0), ocr_pages=8)
+    140.0
+    >>> extraction_limit_s(ExtractLimits(timeout_s=60.0))
+    60.0
+    """
+    return limits.timeout_s + max(ocr_pages, 0) * limits.ocr_page_timeout_s
+
+
+# Who hears how many pages a document is about to OCR: the extraction worker, which tells the
+# pool to extend that file's deadline. Unset outside a worker (no deadline to extend).
+_ocr_pages_listener: Callable[[int], None] | None = None
+
+
+@contextmanager
+def listening_to_ocr_pages(listener: Callable[[int], None]) -> Iterator[None]:
+    """Call `listener(pages)` whenever an extractor in this process starts an OCR run."""
+    global _ocr_pages_listener
+    previous, _ocr_pages_listener = _ocr_pages_listener, listener
+    try:
+        yield
+    finally:
+        _ocr_pages_listener = previous
+
+
+def announce_ocr_pages(pages: int) -> None:
+    """Say that `pages` pages are about to be read by OCR (before the first one is drawn)."""
+    if _ocr_pages_listener is not None and pages > 0:
+        _ocr_pages_listener(pages)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,62 @@ _CHUNK = 1 << 20
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
+def check_limits(
+    limits: ExtractLimits,
+    what: str,
+    *,
+    members: int | None = None,
+    total_bytes: int | None = None,
+    inflated: int | None = None,
+    stored: int | None = None,
+    depth: int | None = None,
+    kind: str = "container",
+) -> None:
+    """Raise `ExtractionError` for the first container limit that the given values break.
+
+    The one place where a container tree is judged, whether the numbers are declared (a zip's
+    central directory), counted while streaming (a tar.gz) or structural (nesting), so every
+    reader refuses the same thing with the same reason. `members` and `total_bytes` count the
+    whole tree; `inflated` / `stored` are the bytes one stream has produced from how many
+    compressed ones (judged only past `RATIO_FLOOR_BYTES`); `depth` is the level a `kind` of
+    container would be read at.
+
+    Examples
+    --------
+    >>> check_limits(ExtractLimits(), "a.zip", total_bytes=1_000, depth=2)
+    >>> check_limits(ExtractLimits(), "a.zip", inflated=90_000_000, stored=10_000)
+    Traceback (most recent call last):
+    ...
+    curation.exceptions.ExtractionError: a.zip expands 9000x (limit 200x): refused as a compression bomb
+    """
+    if members is not None and members > limits.max_archive_members:
+        raise ExtractionError(
+            IngestReason.ARCHIVE_TOO_MANY_MEMBERS,
+            f"{what}: {members} members in all (limit {limits.max_archive_members}, "
+            "max_archive_members); the rest was not read",
+        )
+    if total_bytes is not None and total_bytes > limits.max_archive_bytes:
+        raise ExtractionError(
+            IngestReason.ARCHIVE_TOO_LARGE,
+            f"{what} expands to {total_bytes} bytes in all (limit {limits.max_archive_bytes}, "
+            "max_archive_bytes); the rest was not read",
+        )
+    if inflated is not None and stored is not None and inflated > RATIO_FLOOR_BYTES:
+        ratio = inflated / max(stored, 1)
+        if ratio > limits.max_compression_ratio:
+            raise ExtractionError(
+                IngestReason.ARCHIVE_BOMB,
+                f"{what} expands {ratio:.0f}x (limit {limits.max_compression_ratio:.0f}x): "
+                "refused as a compression bomb",
+            )
+    if depth is not None and depth > limits.max_archive_depth:
+        raise ExtractionError(
+            IngestReason.ARCHIVE_TOO_DEEP,
+            f"{what} is a {kind} nested {depth} deep (limit {limits.max_archive_depth}): "
+            "unpack it and add its files instead",
+        )
+
+
 @dataclass
 class Budget:
     """What a whole container tree (the file and every nested archive in it) has used."""
@@ -42,20 +98,10 @@ class Budget:
 
     def take_member(self, what: str) -> None:
         self.members += 1
-        if self.members > self.limits.max_archive_members:
-            raise ExtractionError(
-                IngestReason.ARCHIVE_TOO_MANY_MEMBERS,
-                f"{what}: more than {self.limits.max_archive_members} members in all "
-                "(max_archive_members); the rest was not read",
-            )
+        check_limits(self.limits, what, members=self.members)
 
     def take_bytes(self, size: int, what: str) -> None:
-        if self.inflated + size > self.limits.max_archive_bytes:
-            raise ExtractionError(
-                IngestReason.ARCHIVE_TOO_LARGE,
-                f"{what} expands past {self.limits.max_archive_bytes} bytes in all "
-                "(max_archive_bytes); the rest was not read",
-            )
+        check_limits(self.limits, what, total_bytes=self.inflated + size)
         self.inflated += size
 
 
@@ -102,20 +148,12 @@ def zip_members(data: bytes, *, what: str, budget: Budget) -> Iterator[RawMember
         infos = [info for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as error:
         raise parse_error(error, f"{what} (not a valid zip archive)") from error
-    room = limits.max_archive_members - budget.members
-    if len(infos) > room:
-        raise ExtractionError(
-            IngestReason.ARCHIVE_TOO_MANY_MEMBERS,
-            f"{what} has {len(infos)} members (limit {limits.max_archive_members} in all, "
-            "max_archive_members)",
-        )
-    declared = sum(info.file_size for info in infos)
-    if budget.inflated + declared > limits.max_archive_bytes:
-        raise ExtractionError(
-            IngestReason.ARCHIVE_TOO_LARGE,
-            f"{what} expands to {declared} bytes (limit {limits.max_archive_bytes} in all, "
-            "max_archive_bytes)",
-        )
+    check_limits(
+        limits,
+        what,
+        members=budget.members + len(infos),
+        total_bytes=budget.inflated + sum(info.file_size for info in infos),
+    )
     for info in infos:
         budget.take_member(what)
         yield _zip_member(archive, info, what, budget)
@@ -142,16 +180,10 @@ def _zip_member(
             IngestReason.NOT_REGULAR_FILE,
             "the member is a symbolic link: links inside archives are never followed",
         )
-    if info.file_size > RATIO_FLOOR_BYTES:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if ratio > limits.max_compression_ratio:
-            return RawMember(
-                name,
-                None,
-                modified,
-                IngestReason.ARCHIVE_BOMB,
-                f"the member expands {ratio:.0f}x (limit {limits.max_compression_ratio:.0f}x)",
-            )
+    try:
+        check_limits(limits, "the member", inflated=info.file_size, stored=info.compress_size)
+    except ExtractionError as bomb:  # one member is refused, its siblings are still read
+        return RawMember(name, None, modified, bomb.reason, str(bomb))
     try:
         with archive.open(info) as stream:
             payload = stream.read(limits.max_file_bytes + 1)
@@ -212,7 +244,9 @@ def tar_members(data: bytes, *, what: str, budget: Budget) -> Iterator[RawMember
                 except (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError) as error:
                     raise parse_error(error, f"{what} (a corrupt tar archive)") from error
                 # Judged on what this member inflated, before anyone parses it.
-                _check_ratio(info.offset_data + len(payload), source.consumed, what, limits)
+                check_limits(
+                    limits, what, inflated=info.offset_data + len(payload), stored=source.consumed
+                )
                 yield RawMember(info.name, payload, modified)
     finally:
         archive.close()
@@ -231,7 +265,7 @@ def gzip_member(data: bytes, *, name: str, what: str, budget: Budget) -> Iterato
             while chunk := stream.read(_CHUNK):
                 inflated += len(chunk)
                 budget.take_bytes(len(chunk), what)
-                _check_ratio(inflated, source.consumed, what, limits)
+                check_limits(limits, what, inflated=inflated, stored=source.consumed)
                 if inflated > limits.max_file_bytes:
                     too_large = True
                     break
@@ -267,18 +301,6 @@ def _refusal(name: str, size: int, limits: ExtractLimits) -> tuple[IngestReason,
             "for this source or exclude the archive",
         )
     return None
-
-
-def _check_ratio(inflated: int, consumed: int, what: str, limits: ExtractLimits) -> None:
-    if inflated <= RATIO_FLOOR_BYTES:
-        return
-    ratio = inflated / max(consumed, 1)
-    if ratio > limits.max_compression_ratio:
-        raise ExtractionError(
-            IngestReason.ARCHIVE_BOMB,
-            f"{what} expands {ratio:.0f}x (limit {limits.max_compression_ratio:.0f}x): "
-            "refused as a compression bomb",
-        )
 
 
 def _zip_time(info: zipfile.ZipInfo) -> int | None:

@@ -31,7 +31,13 @@ from urllib.parse import quote
 
 from curation.exceptions import ExtractionError
 from curation.ingest.extract.base import Extracted, ExtractLimits
-from curation.ingest.extract.bundle import Budget, gzip_member, tar_members, zip_members
+from curation.ingest.extract.bundle import (
+    Budget,
+    check_limits,
+    gzip_member,
+    tar_members,
+    zip_members,
+)
 from curation.ingest.extract.mailbox import looks_like_mbox, mbox_messages
 from curation.ingest.reasons import IngestReason
 
@@ -329,15 +335,8 @@ class _Expander:
         modified_us: int | None,
         message_locator: str | None,
     ) -> Iterator[Member]:
-        if depth >= self.limits.max_archive_depth:
-            failure = ExtractionError(
-                IngestReason.ARCHIVE_TOO_DEEP,
-                f"{self.what(place)} is a {kind} nested {depth + 1} deep (limit "
-                f"{self.limits.max_archive_depth}): unpack it and add its files instead",
-            )
-            yield self._failed(place, failure, data, modified_us, message_locator)
-            return
         try:
+            check_limits(self.limits, self.what(place), depth=depth + 1, kind=kind)
             yield from self.container(
                 data,
                 name,

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from curation.exceptions import ExtractionError
-from curation.ingest.extract.base import library_version
+from curation.ingest.extract.base import announce_ocr_pages, library_version
 from curation.ingest.reasons import IngestReason
 
 ENGINE = "rapidocr-onnxruntime"
@@ -145,13 +145,15 @@ class OcrRun:
 
 
 def check_page_count(count: int, *, max_pages: int, what: str) -> None:
-    """Refuse a document with more pages to OCR than the source allows, before any OCR."""
+    """Refuse a document with more pages to OCR than the source allows, before any OCR;
+    otherwise announce the pages, so a worker's time limit grows by their allowance."""
     if count > max_pages:
         raise ExtractionError(
             IngestReason.OCR_PAGE_LIMIT,
             f"{what} has {count} pages to OCR (limit {max_pages}, a few seconds each): raise "
-            "ocr_max_pages and extract_timeout_s for this source, or set ocr: off",
+            "ocr_max_pages for this source, or set ocr: off",
         )
+    announce_ocr_pages(count)
 
 
 def read_pages(

@@ -89,3 +89,28 @@ def test_every_command_has_help(app: typer.Typer) -> None:
         result = CliRunner().invoke(app, ["ingest", command, "--help"])
         assert result.exit_code == 0
         assert len(result.stdout.strip().splitlines()) > 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "say what to scan"),
+        (["s3://bucket/prefix", "--type", "folder"], "needs --type s3"),
+        (["s3://bucket/prefix"], "CURATE_S3_ENDPOINT"),
+        (["docs", "--endpoint-url", "http://127.0.0.1:1"], "only applies to s3://"),
+    ],
+)
+def test_scan_source_errors_are_one_line_with_the_fix(
+    app: typer.Typer, args: list[str], message: str, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs").mkdir()
+    for name in ("CURATE_S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+    result = CliRunner().invoke(app, ["ingest", "scan", *args, "--json"])
+
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""

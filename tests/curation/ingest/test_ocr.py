@@ -15,6 +15,11 @@ import pytest
 
 from curation.exceptions import ExtractionError
 from curation.ingest.extract import ExtractLimits, detect_format, extract_bytes
+from curation.ingest.extract.base import (
+    announce_ocr_pages,
+    extraction_limit_s,
+    listening_to_ocr_pages,
+)
 from tests_support import EGRESS_GUARD, REPO
 
 from . import samples
@@ -193,6 +198,37 @@ def test_documents_with_more_pages_to_read_than_the_limit_are_refused(font) -> N
 
     assert caught.value.reason == "ingest.ocr_page_limit"
     assert "2 pages to OCR (limit 1," in str(caught.value)
+
+
+def test_the_time_limit_grows_by_a_page_allowance_for_each_page_to_read() -> None:
+    limits = ExtractLimits(timeout_s=30.0, ocr_page_timeout_s=12.5)
+
+    result = [extraction_limit_s(limits, ocr_pages=pages) for pages in (0, 1, 8)]
+
+    assert result == [30.0, 42.5, 130.0]
+    assert extraction_limit_s(limits, ocr_pages=-3) == 30.0
+
+
+def test_the_pages_to_read_are_announced_before_ocr_and_not_when_refused(font) -> None:
+    """What a worker tells the pool, so the file's deadline grows before the first page."""
+    from PIL import Image
+
+    blank = Image.new("L", (320, 240), 255)
+    heard: list[int] = []
+    with listening_to_ocr_pages(heard.append):
+        with pytest.raises(ExtractionError) as empty:
+            extract_bytes(image_bytes([blank, blank], "TIFF"), "two.tiff")
+        with pytest.raises(ExtractionError) as refused:
+            extract_bytes(
+                image_bytes([blank, blank], "TIFF"),
+                "two.tiff",
+                limits=ExtractLimits(ocr_max_pages=1),
+            )
+    announce_ocr_pages(5)  # nobody listens any more: nothing happens
+
+    assert empty.value.reason == "ingest.empty"
+    assert refused.value.reason == "ingest.ocr_page_limit"
+    assert heard == [2]
 
 
 def test_images_without_text_and_broken_or_huge_images_get_reasons() -> None:

@@ -1,4 +1,5 @@
-"""S3 sources and S3 warehouses against a real SeaweedFS server (no mock of S3)."""
+"""S3 sources and S3 warehouses against a real SeaweedFS server (no mock of S3), through the
+library and through `curate ingest scan`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
 from curation.exceptions import SpecError
 from curation.ingest import SourceConfig, ingest_source, load_sources
@@ -313,3 +316,107 @@ def test_iceberg_warehouse_on_the_store(s3_env, s3_bucket, tmp_path, monkeypatch
     ]
     assert any(path.endswith(".parquet") for path in stored)
     assert s3_env.secret_key not in repr(settings)
+
+
+@pytest.fixture()
+def app():
+    """A root app with only `curate ingest`, as `flows.cli` registers it."""
+    import typer
+
+    from flows.commands.ingest import register
+
+    root = typer.Typer()
+
+    @root.callback()
+    def main() -> None:
+        """curate"""
+
+    register(root)
+    return root
+
+
+def _fill_store(server: S3Server, bucket: str) -> None:
+    """A prefix with a note, a PDF, a zip of two members, a broken PDF, and an object beside it."""
+    import io
+    import zipfile
+
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("docs/a.txt", "The first member of the bundle.\n")
+        archive.writestr("docs/b.md", "# Second\n\nThe second member.\n")
+    objects = {
+        "share/notes/leave policy.txt": b"Everyone gets thirty days of paid leave a year.\n",
+        "share/reports/q3.pdf": samples.make_pdf("Revenue grew in the third quarter."),
+        "share/bundle.zip": bundle.getvalue(),
+        "share/bad/corrupt.pdf": b"%PDF-1.7\nthis is not a pdf at all",
+        "elsewhere/outside.txt": b"not below the prefix\n",
+    }
+    for key, data in objects.items():
+        server.put(bucket, key, data)
+
+
+def _check_store_scan(result, out: Path, bucket: str, secret: str) -> None:
+    assert result.exit_code == 0, result.output
+    assert secret not in result.output
+    payload = json.loads(result.stdout)
+    assert (payload["inputs"], payload["documents"], payload["quarantined"]) == (5, 4, 1)
+    assert payload["by_reason"] == {"ingest.parse_error": 1}
+    documents = pq.read_table(out / "documents.parquet").to_pylist()
+    texts = {d["source_uri"]: d["text"] for d in documents}
+    assert texts == {
+        f"s3://{bucket}/share/notes/leave policy.txt": (
+            "Everyone gets thirty days of paid leave a year.\n"
+        ),
+        f"s3://{bucket}/share/reports/q3.pdf": "Revenue grew in the third quarter.",
+        f"s3://{bucket}/share/bundle.zip!/docs/a.txt": "The first member of the bundle.\n",
+        f"s3://{bucket}/share/bundle.zip!/docs/b.md": "# Second\n\nThe second member.\n",
+    }
+    assert all(json.loads(d["metadata_json"])["etag"] for d in documents)
+    (broken,) = pq.read_table(out / "quarantined.parquet").to_pylist()
+    assert broken["source_uri"] == f"s3://{bucket}/share/bad/corrupt.pdf"
+
+
+@pytest.mark.usefixtures("s3_env")
+def test_scan_reads_an_object_store_prefix(app, s3_server, s3_bucket, tmp_path):
+    """typer must not collapse the URI's `//` (a Path argument would make it `s3:/bucket`)."""
+    _fill_store(s3_server, s3_bucket)
+    out = tmp_path / "out"
+    args = ["ingest", "scan", f"s3://{s3_bucket}/share", "--endpoint-url", s3_server.endpoint]
+
+    result = CliRunner().invoke(app, [*args, "--output", str(out), "--json"])
+
+    _check_store_scan(result, out, s3_bucket, s3_server.secret_key)
+    text = CliRunner().invoke(app, args)
+    assert text.exit_code == 0, text.output
+    assert text.stdout.splitlines()[:2] == [
+        "scan: 5 inputs, 4 documents, 1 quarantined",
+        "  ingest.parse_error: 1",
+    ]
+
+
+@pytest.mark.usefixtures("s3_env")
+def test_scan_reads_a_spec_source_by_id(app, s3_server, s3_bucket, tmp_path):
+    _fill_store(s3_server, s3_bucket)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# A\n\nA local note.\n")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: mixed\n"
+        "sources:\n"
+        "  - {id: local, path: docs, license: CC0-1.0}\n"
+        f"  - {{id: store, type: s3, path: 's3://{s3_bucket}/share', "
+        f"endpoint_url: '{s3_server.endpoint}', license: CC0-1.0}}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+
+    result = CliRunner().invoke(
+        app,
+        ["ingest", "scan", "--spec", str(spec), "--id", "store", "--output", str(out), "--json"],
+    )
+
+    _check_store_scan(result, out, s3_bucket, s3_server.secret_key)
+    assert json.loads(result.stdout)["source_id"] == "store"
+    unnamed = CliRunner().invoke(app, ["ingest", "scan", "--spec", str(spec)])
+    assert unnamed.exit_code == 2
+    assert "has sources local, store: name one with --id" in unnamed.stderr
