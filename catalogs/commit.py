@@ -47,6 +47,10 @@ class RunSummary:
     replaced: list[str] = field(default_factory=list)
     # batches per stage that a resumed run found finished and did not run again
     resumed_batches: dict[str, int] = field(default_factory=dict)
+    # uncompressed bytes of document text each stage took in (its MB/s)
+    stage_bytes: dict[str, int] = field(default_factory=dict)
+    # documents of the previous version that left it, per reason (`source_deleted`, `superseded`)
+    removed: dict[str, int] = field(default_factory=dict)
     # False when an incremental run found nothing to change: no version was committed and
     # `version` names the newest one, which stays current
     changed: bool = True
@@ -60,7 +64,9 @@ class RunSummary:
             **self.reconciliation,
             "wall_seconds": round(self.wall_seconds, 2),
             "stage_seconds": {k: round(v, 2) for k, v in self.stage_seconds.items()},
+            "stage_bytes": self.stage_bytes,
             "resumed_batches": self.resumed_batches,
+            "removed": self.removed,
             "changed": self.changed,
         }
 
@@ -85,7 +91,10 @@ def commit_run(
 
     In an incremental run (`previous_snapshot_id` set) the new version is the previous
     version's unchanged rows, carried as they were (already redacted), plus this run's kept
-    documents; documents deleted or changed at the source are not carried.
+    documents; documents deleted or changed at the source are not carried. Each of those gets
+    a ledger row of stage `incremental` (`removal_ledger`): `source_deleted` when its input is
+    gone, `superseded` when its input changed and was ingested again. They are decisions about
+    the previous version, not about this run's inputs, so the reconciliation leaves them out.
     """
     import pyarrow.compute as pc
 
@@ -103,6 +112,7 @@ def commit_run(
     catalog = open_catalog(catalog_settings)
     replaced: list[str] = []
     changes = None
+    removals = None
     if previous_snapshot_id is not None:
         carried_ids = ledger.filter(
             pc.equal(ledger.column("stage"), Stage.INCREMENTAL.value)
@@ -115,6 +125,7 @@ def commit_run(
         in_carried = pc.is_in(previous.column("doc_id"), value_set=carried_ids.combine_chunks())
         removed = previous.filter(pc.invert(in_carried)).column("doc_id").combine_chunks()
         replaced = removed.to_pylist()
+        removals = removal_ledger(previous.filter(pc.invert(in_carried)), ledger, run_id)
         changes = VersionChanges(base=previous_snapshot_id, removed=removed, added=documents)
         documents = pa.concat_tables([conform(previous.filter(in_carried)), documents])
     documents = documents.sort_by("doc_id")
@@ -130,6 +141,7 @@ def commit_run(
             f"(the run's ledger parts are kept in {paths.ledger} for inspection)"
         )
     summary = check.as_dict()
+    removed_counts = removal_counts(removals)
     if changes is not None and not len(changes.removed) and not changes.added.num_rows:
         # nothing new, changed or deleted at the sources: the newest version stays current
         record_run_without_version(catalog, spec.table_name, ledger, run_id)
@@ -152,12 +164,16 @@ def commit_run(
         spec_fingerprint=spec.fingerprint,
         code_version=code_version,
         summary={
-            k: summary[k]
-            for k in ("inputs", "kept", "dropped", "quarantined", "by_stage", "by_reason")
+            **{
+                k: summary[k]
+                for k in ("inputs", "kept", "dropped", "quarantined", "by_stage", "by_reason")
+            },
+            **({"removed": removed_counts} if removed_counts else {}),
         },
         version_name=version_name,
         properties={"pii_fingerprint": policy_fingerprint(spec.pii)},
         changes=changes,
+        left_version=removals,
     )
     return RunSummary(
         run_id=run_id,
@@ -167,4 +183,60 @@ def commit_run(
         reconciliation=summary,
         wall_seconds=time.monotonic() - started,
         replaced=replaced,
+        removed=removed_counts,
+    )
+
+
+class RemovalReason:
+    """Why a document of the previous version is not in the new one (ledger reasons)."""
+
+    SOURCE_DELETED = "source_deleted"  # its input is gone from the source
+    SUPERSEDED = "superseded"  # its input changed: this run ingested it again
+
+
+def removal_ledger(removed: pa.Table, ledger: pa.Table, run_id: str) -> pa.Table:
+    """Ledger rows (stage `incremental`) for the previous version's documents that leave it.
+
+    A document whose id this run ingested again was superseded by its changed input: it is
+    `modified` (the id lives on with new bytes, whatever the stages then decide); one whose
+    input is gone is `dropped`. Details name the sha256 of the bytes that left.
+
+    Examples
+    --------
+    >>> from curation.ledger import ledger_table
+    >>> removed = pa.table({"doc_id": ["a", "b"], "source_id": ["hr", "hr"],
+    ...     "source_uri": ["file:///a", "file:///b"], "content_sha256": ["01", "02"]})
+    >>> ledger = ledger_table("r2", "ingest", ["a"], ["kept"])
+    >>> rows = removal_ledger(removed, ledger, "r2").select(["doc_id", "decision", "reason"])
+    >>> rows.to_pylist()
+    [{'doc_id': 'a', 'decision': 'modified', 'reason': 'superseded'}, {'doc_id': 'b', 'decision': 'dropped', 'reason': 'source_deleted'}]
+    """
+    import pyarrow.compute as pc
+
+    from curation.ledger import details_json, ledger_table
+    from curation.stage import Decision
+
+    ingested = ledger.filter(pc.equal(ledger.column("stage"), Stage.INGEST.value)).column("doc_id")
+    again = pc.fill_null(
+        pc.is_in(removed.column("doc_id"), value_set=ingested.combine_chunks()), False
+    ).to_pylist()
+    return ledger_table(
+        run_id,
+        Stage.INCREMENTAL.value,
+        removed.column("doc_id"),
+        [Decision.MODIFIED.value if a else Decision.DROPPED.value for a in again],
+        [RemovalReason.SUPERSEDED if a else RemovalReason.SOURCE_DELETED for a in again],
+        [details_json(previous_sha256=sha) for sha in removed.column("content_sha256").to_pylist()],
+        source_ids=removed.column("source_id"),
+        source_uris=removed.column("source_uri"),
+    )
+
+
+def removal_counts(removals: pa.Table | None) -> dict[str, int]:
+    """Documents that left the version, per reason."""
+    if removals is None or removals.num_rows == 0:
+        return {}
+    grouped = removals.group_by("reason").aggregate([("doc_id", "count")])
+    return dict(
+        sorted(zip(grouped["reason"].to_pylist(), grouped["doc_id_count"].to_pylist(), strict=True))
     )

@@ -2,7 +2,9 @@
 
 A document is carried (skips every stage) when its `doc_id` and the sha256 of its original bytes
 match a row of the newest version, and only when that version was redacted under the same PII
-policy and rules; the ledger records it as stage `incremental`, kept.
+policy and rules; the ledger records it as stage `incremental`, kept. An unread document that
+license or quality dropped or quarantined last time keeps that decision while its bytes and the
+stage's configuration are unchanged (stage `incremental`, the earlier decision).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from curation.ledger import Decision, ledger_table
+from curation.ingest.known import UNCHANGED_REASON
+from curation.ledger import LEDGER_SCHEMA, Decision, concat_ledgers, details_json, ledger_table
 from curation.pii.config import policy_fingerprint
 from curation.pipeline import batch_name
 from curation.runs import RunPaths
@@ -70,12 +73,23 @@ def carry_refused(
     )
 
 
-def split_unchanged(batch_path: Path, *, previous: pa.Table, run_id: str, paths: RunPaths) -> Path:
+def split_unchanged(
+    batch_path: Path,
+    *,
+    previous: pa.Table,
+    run_id: str,
+    paths: RunPaths,
+    standing: pa.Table | None = None,
+) -> Path:
     """Incremental runs: documents whose bytes are already in the current version skip every
-    stage and are carried into the new version (ledger: stage `incremental`, kept).
+    stage and are carried into the new version (ledger: stage `incremental`, kept); unread
+    documents whose earlier license or quality decision stands (`standing`, from
+    `KnownInputs.standing_decisions`) get that decision again without running the stages.
 
     A document is unchanged when its `doc_id` (source + path) and the sha256 of its original
-    bytes both match a row of the previous version; everything else goes on as new.
+    bytes both match a row of the previous version; everything else goes on as new. A standing
+    decision is recorded as stage `incremental`, the earlier decision, reason
+    `incremental.unchanged`, and the earlier stage, decision, reason and details in details.
     """
     import pyarrow.compute as pc
 
@@ -83,24 +97,65 @@ def split_unchanged(batch_path: Path, *, previous: pa.Table, run_id: str, paths:
     if (paths.documents / name).exists() and (paths.ledger / name).exists():
         return paths.documents / name  # finished before the run was interrupted
     table = conform(pq.read_table(batch_path))
-    keys = pc.binary_join_element_wise(
-        table.column("doc_id"), table.column("content_sha256"), "\x00"
-    )
-    previous_keys = pc.binary_join_element_wise(
-        previous.column("doc_id"), previous.column("content_sha256"), "\x00"
-    )
-    unchanged = pc.fill_null(pc.is_in(keys, value_set=previous_keys), False)
+    keys = _keys(table)
+    unchanged = pc.fill_null(pc.is_in(keys, value_set=_keys(previous)), False)
     carried = table.filter(unchanged)
-    write_atomic(
+    parts = [
         ledger_table(
             run_id,
             Stage.INCREMENTAL,
             carried.column("doc_id"),
             [Decision.KEPT.value] * carried.num_rows,
-            ["incremental.unchanged"] * carried.num_rows,
+            [UNCHANGED_REASON] * carried.num_rows,
             source_ids=carried.column("source_id"),
             source_uris=carried.column("source_uri"),
-        ),
-        paths.ledger / name,
+        )
+    ]
+    rest = pc.invert(unchanged)
+    if standing is not None and standing.num_rows:
+        # only unread documents (no text): one read again is decided again by the stages
+        unread = pc.and_(rest, pc.is_null(table.column("text")))
+        index = pc.index_in(keys, value_set=_keys(standing))
+        decided = pc.and_(unread, pc.is_valid(index))
+        rows = table.filter(decided)
+        earlier = standing.take(pc.drop_null(index.filter(decided)))
+        parts.append(
+            ledger_table(
+                run_id,
+                Stage.INCREMENTAL,
+                rows.column("doc_id"),
+                earlier.column("decision"),
+                [UNCHANGED_REASON] * rows.num_rows,
+                details=_earlier_details(earlier),
+                source_ids=rows.column("source_id"),
+                source_uris=rows.column("source_uri"),
+            )
+        )
+        rest = pc.and_(rest, pc.invert(decided))
+    write_atomic(concat_ledgers(parts).cast(LEDGER_SCHEMA), paths.ledger / name)
+    return write_atomic(table.filter(rest), paths.documents / name)
+
+
+def _keys(table: pa.Table) -> pa.Array:
+    import pyarrow.compute as pc
+
+    joined = pc.binary_join_element_wise(
+        table.column("doc_id"), table.column("content_sha256"), "\x00"
     )
-    return write_atomic(table.filter(pc.invert(unchanged)), paths.documents / name)
+    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
+
+
+def _earlier_details(earlier: pa.Table) -> list[str]:
+    """Ledger details of a standing decision: the stage, decision, reason and details (the
+    measured values, never text) of the run that made it."""
+    import json
+
+    return [
+        details_json(
+            stage=row["decision_stage"],
+            decision=row["decision"],
+            reason=row["decision_reason"],
+            details=json.loads(row["decision_details"]) if row["decision_details"] else None,
+        )
+        for row in earlier.to_pylist()
+    ]

@@ -159,12 +159,15 @@ def commit_version(
     version_name: str | None = None,
     properties: dict[str, str] | None = None,
     changes: VersionChanges | None = None,
+    left_version: pa.Table | None = None,
 ) -> VersionInfo:
     """Append the ledger, then overwrite the dataset with `documents` and tag it, atomically.
 
     With `changes` (an incremental run whose base is still the table's current snapshot), the
     same version is committed as a delete of the removed rows plus an append of the new ones,
     in one transaction; `documents` still holds the whole version (for its stats).
+    `left_version`: ledger rows of the previous version's documents that leave it (appended
+    with the ledger; not counted in the version's stats, which count this run's inputs).
 
     When a version of `run_id` exists already (a retry after the commit went through), that
     version is returned and nothing is written.
@@ -191,9 +194,18 @@ def commit_version(
         f"{PROPERTY_PREFIX}summary": json.dumps(summary, sort_keys=True, separators=(",", ":")),
         f"{PROPERTY_PREFIX}stats": stats_property(documents, ledger),
     }
-    append_run_ledger(ledger_table, ledger, run_id)
+    append_run_ledger(
+        ledger_table,
+        pa.concat_tables([ledger.cast(LEDGER_SCHEMA), left_version.cast(LEDGER_SCHEMA)])
+        if left_version is not None and left_version.num_rows
+        else ledger,
+        run_id,
+    )
     current = table.current_snapshot()
     with table.transaction() as transaction:
+        missing = {k: v for k, v in TABLE_PROPERTIES.items() if table.properties.get(k) != v}
+        if missing:  # a table made before a property was chosen gets it with this commit
+            transaction.set_properties(missing)
         if changes is not None and current is not None and current.snapshot_id == changes.base:
             # Only files holding a removed row are rewritten (copy-on-write); the others are
             # reused by the new snapshot, so storage grows with the change, not the table.
@@ -202,7 +214,9 @@ def commit_version(
                     In("doc_id", changes.removed.to_pylist()), snapshot_properties=properties
                 )
             if changes.added.num_rows or not len(changes.removed):
-                transaction.append(conform(changes.added), snapshot_properties=properties)
+                transaction.append(
+                    conform(changes.added).sort_by("doc_id"), snapshot_properties=properties
+                )
         else:
             transaction.overwrite(conform(documents), snapshot_properties=properties)
         snapshot_id = transaction.table_metadata.current_snapshot_id

@@ -24,6 +24,7 @@ def run(
     version: str | None = None,
     on_progress: OnProgress | None = None,
     resume: bool = False,
+    verify: bool = False,
 ) -> RunSummary:
     """Run `spec` (a loaded spec or its YAML/TOML file) and commit a new version.
 
@@ -38,4 +39,5 @@ def run(
         version=version,
         on_progress=on_progress,
         resume=resume,
+        verify=verify,
     )

@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 
 # The stages of a run after ingest, in order. Dedup is the one that needs the whole run.
 STAGES = (Stage.LICENSE, Stage.QUALITY, Stage.DEDUP, Stage.PII)
+# Stages that decide a document from its own bytes and the spec: their drops and quarantines
+# of an unchanged input stand in the next incremental run (dedup depends on the whole set).
+STANDING_STAGES = (Stage.LICENSE, Stage.QUALITY)
+# License evidence read from files beside the documents (`licensing.manifests`): a change to
+# one may change the decision of a document whose own bytes did not change.
+_LICENSE_FILES = ("LICENSES.csv", "LICENSES.json")
 
 
 def stage_class(name: Stage) -> type[CurationStage]:
@@ -81,6 +87,87 @@ def build_stage(
         index = SignatureIndex.open(index_root) if index_root is not None else None
         return cls(spec.dedup, index=index, work_dir=work_dir)
     return cls(spec.pii)
+
+
+def decision_fingerprints(spec: DatasetSpec) -> dict[str, str]:
+    """Per standing stage, a fingerprint of everything its decision depends on besides the
+    document's bytes: its spec section, the stages before it, and this code's version.
+
+    The license stage also depends on each source's declared license and manifests, and on
+    the license sidecar files in folder sources (their paths, sizes and mtimes). A decision
+    recorded under another fingerprint does not stand: the document is read and run again.
+    """
+    import dataclasses
+
+    from curation.config import fingerprint
+
+    sources = [
+        {
+            "id": source.id,
+            "license": source.license,
+            "license_manifest": source.license_manifest,
+            "files": _license_files(Path(source.path)) if source.type == "folder" else None,
+        }
+        for source in spec.sources
+    ]
+    license_fp = fingerprint(
+        {
+            "policy": dataclasses.asdict(spec.license),
+            "sources": sources,
+            "code": _code_version(),
+        }
+    )
+    quality_fp = fingerprint(
+        {"before": license_fp, "quality": dataclasses.asdict(spec.quality), "code": _code_version()}
+    )
+    return {Stage.LICENSE.value: license_fp, Stage.QUALITY.value: quality_fp}
+
+
+def _license_files(root: Path) -> list[tuple[str, int, int]]:
+    """(path, size, mtime) of the license sidecars under `root`, sorted: a cheap walk of names
+    only, against reading and extracting every document again."""
+    import os
+
+    found = []
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if name in _LICENSE_FILES or name.endswith(".license"):
+                path = Path(folder) / name
+                try:
+                    info = path.stat()
+                except OSError:
+                    continue
+                found.append((str(path.relative_to(root)), info.st_size, info.st_mtime_ns))
+    return sorted(found)
+
+
+def _code_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sovereign-curate")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def text_bytes(batches: list[Path]) -> int:
+    """Uncompressed bytes of the `text` column of staged batches, from their Parquet footers
+    (no data is read): the measure of a stage's MB/s."""
+    total = 0
+    for batch in batches:
+        try:
+            metadata = pq.read_metadata(batch)
+        except (OSError, ValueError):
+            continue
+        names = metadata.schema.names
+        if "text" not in names:
+            continue
+        column = names.index("text")
+        total += sum(
+            metadata.row_group(i).column(column).total_uncompressed_size
+            for i in range(metadata.num_row_groups)
+        )
+    return total
 
 
 def batch_name(path: Path) -> str:
@@ -206,9 +293,22 @@ def known_inputs_path(indexes: Path, dataset: str) -> Path:
     return indexes / dataset / "inputs.parquet"
 
 
-def persist_known_inputs(paths: RunPaths, target: Path) -> None:
-    """After a successful commit: the inputs this run saw become the next run's `known`."""
-    from curation.ingest.known import inputs_table
+def persist_known_inputs(
+    paths: RunPaths, target: Path, fingerprints: dict[str, str] | None = None
+) -> None:
+    """After a successful commit: the inputs this run saw become the next run's `known`, each
+    document with its license or quality drop (and the stage's fingerprint) from this run's
+    ledger, so that decision stands while neither the bytes nor the stage change."""
+    from curation.ingest.known import inputs_table, with_decisions
+    from curation.ledger import concat_ledgers
 
     parts = [pq.read_table(p) for p in sorted((paths.root / "inputs").glob("*.parquet"))]
-    write_atomic(inputs_table(parts), target)
+    table = inputs_table(parts)
+    if fingerprints:
+        ledger = concat_ledgers(
+            pq.read_table(p, columns=["doc_id", "stage", "decision", "reason", "details"])
+            for p in sorted(paths.ledger.glob("*.parquet"))
+            if p.name.startswith((Stage.INCREMENTAL.value, *fingerprints))
+        )
+        table = with_decisions(table, ledger, fingerprints)
+    write_atomic(table, target)

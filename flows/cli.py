@@ -123,13 +123,26 @@ def run(
             "skipping every batch it finished."
         ),
     ] = False,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            help="With --incremental: read and hash every input again instead of trusting "
+            "an unchanged size and mtime (or ETag)."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Run the pipeline on SPEC and commit a new version of its dataset."""
     ws = open_workspace(workspace)
     try:
         summary = run_pipeline(
-            spec, ws, version_name=version, quiet=as_json, incremental=incremental, resume=resume
+            spec,
+            ws,
+            version_name=version,
+            quiet=as_json,
+            incremental=incremental,
+            resume=resume,
+            verify=verify,
         )
     except CurationError as error:
         raise fail(error) from error
@@ -147,6 +160,7 @@ def run_pipeline(
     quiet: bool,
     incremental: bool = False,
     resume: bool = False,
+    verify: bool = False,
 ) -> dict[str, Any]:
     """`curation.run` with progress on stderr (live on a terminal, plain lines elsewhere)."""
     from curation.spec import load_spec
@@ -167,6 +181,7 @@ def run_pipeline(
             version=version_name,
             on_progress=progress,
             resume=resume,
+            verify=verify,
         )
     result = summary.as_dict()
     result["throughput"] = [row.as_dict() for row in summary_throughput(result)]
@@ -192,6 +207,9 @@ def print_summary(summary: dict[str, Any]) -> None:
         f"quarantined {summary['quarantined']}  reconciled: {summary['reconciled']}"
     )
     print_stage_counts(out, summary["by_stage"])
+    if summary.get("removed"):
+        left = ", ".join(f"{reason} {count}" for reason, count in summary["removed"].items())
+        out.print(f"left the previous version: {left}")
     from flows.progress import summary_throughput, throughput_table
 
     out.print(throughput_table(summary_throughput(summary)))

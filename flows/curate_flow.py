@@ -23,6 +23,7 @@ from catalogs.commit import RunSummary, commit_run
 from curation.pipeline import (
     STAGES,
     build_stage,
+    decision_fingerprints,
     finished_batches,
     ingest_to_staging,
     known_inputs_path,
@@ -30,6 +31,7 @@ from curation.pipeline import (
     run_batch_stage,
     run_run_stage,
     stage_class,
+    text_bytes,
 )
 from curation.runs import RunPaths, new_run_id, sweep_dead_runs
 from curation.stage import Scope, Stage, StageOutput
@@ -84,11 +86,17 @@ def ingest_task(
     decide: Callable[[StageOutput], StageOutput] | None = None,
     known: Path | None = None,
     previous: pa.Table | None = None,
+    fingerprints: dict[str, str] | None = None,
 ) -> list[Path]:
     from curation.ingest.known import KnownInputs
 
-    # only inputs whose documents the previous version holds may be skipped (they are carried)
-    skip = KnownInputs.read(known).restricted_to(previous) if known and previous else None
+    # only inputs whose documents the previous version holds (they are carried) or whose
+    # earlier drop still stands (they are decided again unread) may be skipped
+    skip = (
+        KnownInputs.read(known).restricted_to(previous, fingerprints)
+        if known and previous
+        else None
+    )
     return ingest_to_staging(
         source,
         run_id=run_id,
@@ -101,10 +109,12 @@ def ingest_task(
 
 
 @task(cache_policy=NO_CACHE, task_run_name="incremental")
-def carry_task(previous: pa.Table, batch: Path, run_id: str, paths: RunPaths) -> Path:
+def carry_task(
+    previous: pa.Table, batch: Path, run_id: str, paths: RunPaths, standing: pa.Table | None
+) -> Path:
     from catalogs.incremental import split_unchanged
 
-    return split_unchanged(batch, previous=previous, run_id=run_id, paths=paths)
+    return split_unchanged(batch, previous=previous, run_id=run_id, paths=paths, standing=standing)
 
 
 @task(cache_policy=NO_CACHE, task_run_name="{name}")
@@ -145,11 +155,12 @@ def finish_task(
     signatures: Path | None,
     incremental: bool,
     known_inputs: Path,
+    fingerprints: dict[str, str] | None = None,
 ) -> None:
     """After the commit, outside its retries: index update (derived data), staging removal."""
     from catalogs.signature_index import refresh_after_commit
 
-    persist_known_inputs(paths, known_inputs)
+    persist_known_inputs(paths, known_inputs, fingerprints)
     if not summary.changed:
         paths.finish(summary.reconciliation)
         get_run_logger().info(
@@ -166,7 +177,6 @@ def finish_task(
     if warning:
         get_run_logger().warning(warning)
     paths.finish(summary.reconciliation)
-    publish_summary_artifact(summary)
 
 
 def publish_summary_artifact(summary: RunSummary) -> None:
@@ -228,6 +238,7 @@ def curate_flow(
             "dataset": spec.table_name,
             "spec_fingerprint": spec.fingerprint,
             "incremental": incremental,
+            "verify": verify,
             "version_name": version_name,
         }
     )
@@ -286,6 +297,13 @@ def _stages(
     # documents erased on request are dropped at ingest, even when a source still holds them
     tombstones = tombstones_for(workspace, spec.table_name)
     known = known_inputs_path(workspace.indexes, spec.table_name)
+    fingerprints = decision_fingerprints(spec)
+    standing = None
+    if previous is not None and not verify:
+        from curation.ingest.known import KnownInputs
+
+        standing = KnownInputs.read(known).standing_decisions(fingerprints)
+    volume: dict[str, int] = {}
     with timed(timings, Stage.INGEST):
         batches: list[Path] = []
         for source in spec.sources:
@@ -298,13 +316,17 @@ def _stages(
                 tombstones.apply if tombstones else None,
                 known if previous is not None and not verify else None,
                 previous,
+                fingerprints,
             )
+    volume[Stage.INGEST] = text_bytes(batches)
     if previous is not None:
+        volume[Stage.INCREMENTAL] = volume[Stage.INGEST]
         with timed(timings, Stage.INCREMENTAL):
-            batches = map_batches(carry_task, batches, previous, run_id, paths)
+            batches = map_batches(carry_task, batches, previous, run_id, paths, standing)
     signatures = None
     resumed: dict[str, int] = {}
     for name in STAGES:
+        volume[name] = text_bytes(batches)
         with timed(timings, name):
             if stage_class(name).scope is Scope.BATCH:
                 resumed[name] = finished_batches(name, batches, paths)
@@ -314,6 +336,7 @@ def _stages(
                 if index is not None:
                     ensure_index_task(settings, spec, index_root)
                 batches, signatures = run_stage_task(name, batches, spec, run_id, paths, index)
+    volume["commit"] = text_bytes(batches)
     with timed(timings, "commit"):
         summary = commit_task(
             batches,
@@ -326,12 +349,23 @@ def _stages(
             started=started,
             previous_snapshot_id=previous_snapshot_id,
         )
-        finish_task(summary, paths, index_root, signatures, previous_snapshot_id is not None, known)
+        finish_task(
+            summary,
+            paths,
+            index_root,
+            signatures,
+            previous_snapshot_id is not None,
+            known,
+            fingerprints,
+        )
     summary.stage_seconds = timings
+    summary.stage_bytes = volume
     summary.resumed_batches = {stage: n for stage, n in resumed.items() if n}
     if summary.resumed_batches:
         get_run_logger().info("resumed run: batches already done %s", summary.resumed_batches)
     summary.wall_seconds = time.monotonic() - started
+    if summary.changed:
+        publish_summary_artifact(summary)
     return summary
 
 

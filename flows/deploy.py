@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
     from prefect.client.schemas.objects import FlowRun
 
+    from catalogs.commit import RunSummary
     from curation.spec import DatasetSpec
     from curation.workspace import Workspace
 
@@ -373,9 +374,7 @@ def scheduled_curate(spec_path: str, workspace_root: str, incremental: bool) -> 
     spec is read at run time, so an edited spec applies from the next run on.
     """
     die_with_parent()
-    from flows.run import run_spec
-
-    summary = run_spec(spec_path, workspace=workspace_root, incremental=incremental).as_dict()
+    summary = run_scheduled(spec_path, workspace_root, incremental=incremental).as_dict()
     get_run_logger().info(
         "%s@%s: inputs %s, kept %s, dropped %s, quarantined %s",
         summary.get("dataset"),
@@ -386,6 +385,30 @@ def scheduled_curate(spec_path: str, workspace_root: str, incremental: bool) -> 
         summary.get("quarantined"),
     )
     return summary
+
+
+def run_scheduled(
+    spec_path: str | Path, workspace_root: str | Path, *, incremental: bool
+) -> RunSummary:
+    """One run of a deployment: continue the dataset's interrupted run when there is one,
+    else a new run.
+
+    A run killed mid-way (out of memory, a reboot, kill -9) left staged batches that the next
+    scheduled run would otherwise sweep and redo; resuming keeps every finished batch (PII
+    included) and the interrupted run's own options. The spec must be unchanged: a run under
+    an edited spec starts over.
+    """
+    from curation.runs import find_resumable_run
+    from curation.spec import load_spec
+    from curation.workspace import resolve_workspace
+    from flows.run import run_spec
+
+    spec = load_spec(spec_path)
+    workspace = resolve_workspace(workspace_root).ensure()
+    interrupted = find_resumable_run(workspace.runs, spec.table_name, spec.fingerprint)
+    if interrupted is not None:
+        return run_spec(spec, workspace=workspace, resume=True)
+    return run_spec(spec, workspace=workspace, incremental=incremental)
 
 
 def serve_deployment(

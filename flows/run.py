@@ -39,6 +39,7 @@ def run_spec(
     version: str | None = None,
     on_progress: OnProgress | None = None,
     resume: bool = False,
+    verify: bool = False,
 ) -> RunSummary:
     """Curate `spec` (a loaded spec or its file) into a new version of its dataset.
 
@@ -48,6 +49,9 @@ def run_spec(
     decisions (it reads the run's staged ledger parts, so it sees work done on Dask workers too).
     `resume`: continue the newest run of this dataset and spec whose process died, with its
     options, skipping every batch it finished; an error when there is none.
+    `verify`: an incremental run reads and hashes every input again instead of trusting an
+    unchanged size and mtime (ETag on object stores): for a store whose clocks or tools may
+    keep a file's stat across a change of its content.
     """
     from curation.offline import enforce_offline
     from curation.spec import DatasetSpec, load_spec
@@ -68,6 +72,7 @@ def run_spec(
             )
         record = interrupted.read_record() or {}
         run_id, incremental = interrupted.root.name, bool(record.get("incremental"))
+        verify = bool(record.get("verify", verify))
         version = record.get("version_name")
         # the interrupted run checked its version name before it started; a retry of its
         # commit finds the version of its run id, so the name is not checked again
@@ -89,6 +94,7 @@ def run_spec(
                 version_name=version,
                 run_id=run_id,
                 incremental=incremental,
+                verify=verify,
             )
     finally:
         if watcher:

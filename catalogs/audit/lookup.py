@@ -120,7 +120,11 @@ def _runs(ledger: pa.Table, run_versions: dict[str, str]) -> list[dict[str, Any]
         doc["decisions"].append({k: row[k] for k in ("stage", "decision", "reason")})
         if row["decision"] in ("dropped", "quarantined") and doc["outcome"] == "kept":
             doc["outcome"] = f"{row['decision']} at {row['stage']} ({row['reason']})"
-        elif row["stage"] == "incremental" and doc["outcome"] == "kept":
+        elif (
+            row["stage"] == "incremental"
+            and row["reason"] == "incremental.unchanged"
+            and doc["outcome"] == "kept"
+        ):
             doc["outcome"] = "kept (carried unchanged)"
     return [
         {"run_id": run_id, "version": run_versions.get(run_id), "documents": list(docs.values())}

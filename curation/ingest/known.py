@@ -55,6 +55,23 @@ INPUTS_SCHEMA = pa.schema(
         pa.field("fingerprint", pa.string()),  # `ingest_fingerprint` of the source
     ]
 )
+# What a committed run adds to each row: the document's last terminal decision by a stage that
+# decides from the document alone (license, quality), and the fingerprint of that stage's
+# configuration then; null when the document was kept or another stage decided
+# (`with_decisions`). The persisted table is KNOWN_SCHEMA.
+DECISION_FIELDS = [
+    pa.field("decision_stage", pa.string()),
+    pa.field("decision", pa.string()),
+    pa.field("decision_reason", pa.string()),
+    pa.field("decision_details", pa.string()),
+    pa.field("decision_fingerprint", pa.string()),
+]
+KNOWN_SCHEMA = pa.schema([*INPUTS_SCHEMA, *DECISION_FIELDS])
+# A table written before the decision columns existed still serves (they are read as null).
+DECISION_COLUMNS = tuple(f.name for f in DECISION_FIELDS)
+# The ledger reason of a document whose earlier decision stands (it is carried or decided again
+# without reading it); its details name the earlier decision.
+UNCHANGED_REASON = "incremental.unchanged"
 # Sources whose documents are rows of a data file: unchanged is decided per file.
 ROW_SOURCES = ("parquet", "jsonl", "hf_dataset")
 # Reasons that may not hold on a second try: such inputs are always read again.
@@ -174,15 +191,104 @@ def inputs_table(parts: Iterable[pa.Table]) -> pa.Table:
     )
 
 
+def _with_decision_columns(table: pa.Table) -> pa.Table:
+    """`table` with null decision columns where it lacks them (a table of an older run)."""
+    for name in DECISION_COLUMNS:
+        if name not in table.column_names:
+            table = table.append_column(name, pa.nulls(table.num_rows, pa.string()))
+    return table
+
+
+def with_decisions(inputs: pa.Table, ledger: pa.Table, fingerprints: dict[str, str]) -> pa.Table:
+    """`inputs` with each document's terminal decision by a stage of `fingerprints` (license,
+    quality) taken from a run's `ledger`, and that stage's fingerprint.
+
+    A decision carried as `incremental.unchanged` names the stage that made it in its details,
+    so it keeps standing run after run while the document's bytes and the stage's
+    configuration stay the same. Decisions of other stages (dedup sees the whole set, PII
+    changes the text) are not recorded: such documents are read and decided again.
+
+    Examples
+    --------
+    >>> from curation.ledger import ledger_table
+    >>> row = {name: None for name in INPUTS_SCHEMA.names}
+    >>> inputs = pa.Table.from_pylist(
+    ...     [dict(row, source_id="hr", locator=p, doc_id=p) for p in ("a", "b")], INPUTS_SCHEMA)
+    >>> ledger = ledger_table("r1", "quality", ["a", "b"], ["kept", "dropped"],
+    ...                       [None, "quality.too_short"])
+    >>> out = with_decisions(inputs, ledger, {"quality": "f1"})
+    >>> out.select(["doc_id", "decision", "decision_reason", "decision_fingerprint"]).to_pylist()[1]
+    {'doc_id': 'b', 'decision': 'dropped', 'decision_reason': 'quality.too_short', 'decision_fingerprint': 'f1'}
+    """
+    import polars as pl
+
+    inputs = _with_decision_columns(inputs).select(KNOWN_SCHEMA.names).cast(KNOWN_SCHEMA)
+    if inputs.num_rows == 0 or ledger.num_rows == 0:
+        return inputs
+    rows = pl.from_arrow(ledger.select(["doc_id", "stage", "decision", "reason", "details"]))
+    assert isinstance(rows, pl.DataFrame)
+    terminal = rows.filter(pl.col("decision").is_in(["dropped", "quarantined"]))
+    earlier = pl.col("details").str.json_path_match
+    decided = pl.concat(
+        [
+            terminal.filter(pl.col("stage").is_in(list(fingerprints))).select(
+                "doc_id",
+                pl.col("stage").alias("decision_stage"),
+                "decision",
+                pl.col("reason").alias("decision_reason"),
+                pl.col("details").alias("decision_details"),
+            ),
+            terminal.filter(pl.col("reason") == UNCHANGED_REASON).select(
+                "doc_id",
+                earlier("$.stage").alias("decision_stage"),
+                earlier("$.decision").alias("decision"),
+                earlier("$.reason").alias("decision_reason"),
+                earlier("$.details").alias("decision_details"),
+            ),
+        ]
+    ).filter(pl.col("decision_stage").is_in(list(fingerprints)))
+    decided = decided.unique("doc_id", keep="first").with_columns(
+        pl.col("decision_stage")
+        .replace_strict(fingerprints, return_dtype=pl.String)
+        .alias("decision_fingerprint")
+    )
+    frame = pl.from_arrow(inputs.drop_columns(list(DECISION_COLUMNS)))
+    assert isinstance(frame, pl.DataFrame)
+    # only documents take a later stage's decision; an input quarantined at ingest has its own
+    joined = frame.with_columns(pl.col("reason").is_null().alias("_document")).join(
+        decided.with_columns(pl.lit(True).alias("_document")),
+        on=["doc_id", "_document"],
+        how="left",
+        maintain_order="left",
+    )
+    return joined.select(KNOWN_SCHEMA.names).to_arrow().cast(KNOWN_SCHEMA)
+
+
 @dataclass(frozen=True)
 class KnownInputs:
-    """The inputs a previous run saw (INPUTS_SCHEMA rows), ready to answer per source."""
+    """The inputs a previous run saw (INPUTS_SCHEMA rows), ready to answer per source, and
+    row for row the documents' standing decisions (DECISION_FIELDS; all null when none were
+    recorded)."""
 
     table: pa.Table
+    decisions: pa.Table | None = None
+
+    def __post_init__(self) -> None:
+        if self.decisions is None:
+            empty = _with_decision_columns(pa.table({"_": pa.nulls(self.table.num_rows)}))
+            decisions = empty.select(list(DECISION_COLUMNS))
+        else:
+            decisions = _with_decision_columns(self.decisions).select(list(DECISION_COLUMNS))
+        object.__setattr__(self, "decisions", decisions.cast(pa.schema(DECISION_FIELDS)))
 
     @classmethod
     def empty(cls) -> KnownInputs:
         return cls(INPUTS_SCHEMA.empty_table())
+
+    @property
+    def _decisions(self) -> pa.Table:
+        assert self.decisions is not None  # set by __post_init__
+        return self.decisions
 
     @classmethod
     def read(cls, path: str | Path) -> KnownInputs:
@@ -193,20 +299,27 @@ class KnownInputs:
         path = Path(path)
         if not path.is_file():
             return cls.empty()
-        table = pq.read_table(path)
-        if set(INPUTS_SCHEMA.names) - set(table.column_names):
+        table = _with_decision_columns(pq.read_table(path))
+        if set(KNOWN_SCHEMA.names) - set(table.column_names):
             return cls.empty()
-        return cls(table.select(INPUTS_SCHEMA.names).cast(INPUTS_SCHEMA))
+        return cls(
+            table.select(INPUTS_SCHEMA.names).cast(INPUTS_SCHEMA),
+            table.select(list(DECISION_COLUMNS)),
+        )
 
     def __len__(self) -> int:
         return self.table.num_rows
 
-    def restricted_to(self, keys: pa.Table) -> KnownInputs:
+    def restricted_to(
+        self, keys: pa.Table, fingerprints: dict[str, str] | None = None
+    ) -> KnownInputs:
         """Only the inputs whose every document is in `keys` (`doc_id`, `content_sha256`: the
-        previous version's) or was quarantined at ingest.
+        previous version's), was quarantined at ingest, or was dropped or quarantined by a
+        stage whose fingerprint in `fingerprints` is the one recorded with the decision.
 
-        An unchanged document has no text, so it must be carried from the previous version;
-        inputs with a document that version lacks (dropped at a later stage) are read again.
+        An unchanged document has no text, so it must be carried from the previous version or
+        keep its earlier decision (`standing_decisions`); inputs with a document that neither
+        covers (dropped by dedup, or by a stage configured differently now) are read again.
         """
         import polars as pl
 
@@ -219,13 +332,36 @@ class KnownInputs:
             self.table.column("doc_id"), self.table.column("content_sha256"), "\x00"
         )
         ok = pc.or_(
-            pc.is_valid(self.table.column("reason")),
-            pc.fill_null(pc.is_in(mine, value_set=wanted.combine_chunks()), False),
+            pc.or_(
+                pc.is_valid(self.table.column("reason")),
+                pc.fill_null(pc.is_in(mine, value_set=wanted.combine_chunks()), False),
+            ),
+            self._standing_mask(fingerprints or {}),
         )
-        frame = pl.from_arrow(self.table.append_column("_ok", ok))
+        frame = pl.from_arrow(self.table.select(["source_id", "locator"]).append_column("_ok", ok))
         assert isinstance(frame, pl.DataFrame)
-        kept = frame.filter(pl.col("_ok").all().over("source_id", "locator")).drop("_ok")
-        return KnownInputs(kept.to_arrow().cast(INPUTS_SCHEMA))
+        mask = frame.select(pl.col("_ok").all().over("source_id", "locator"))["_ok"].to_arrow()
+        return KnownInputs(self.table.filter(mask), self._decisions.filter(mask))
+
+    def _standing_mask(self, fingerprints: dict[str, str]) -> pa.Array:
+        """Rows whose recorded decision was made under the stage's current fingerprint."""
+        if not fingerprints:
+            return pa.array([False] * self.table.num_rows, pa.bool_())
+        stages = pa.array(list(fingerprints), pa.string())
+        wanted = pa.array(list(fingerprints.values()), pa.string())
+        index = pc.index_in(self._decisions.column("decision_stage"), value_set=stages)
+        current = pc.take(wanted, index)
+        same = pc.equal(self._decisions.column("decision_fingerprint"), current)
+        return pc.fill_null(same, False).combine_chunks()
+
+    def standing_decisions(self, fingerprints: dict[str, str]) -> pa.Table:
+        """`doc_id`, `content_sha256` and the earlier decision of every document whose
+        decision still stands under `fingerprints`: an incremental run decides an unread
+        document from these instead of running the stages again."""
+        both = self.table.select(["doc_id", "content_sha256"])
+        for name in DECISION_COLUMNS[:4]:
+            both = both.append_column(name, self._decisions.column(name))
+        return both.filter(self._standing_mask(fingerprints))
 
     def for_source(self, source: SourceConfig) -> SourceKnown | None:
         """What is known of `source` under its current settings; None when nothing is."""

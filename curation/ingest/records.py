@@ -59,9 +59,10 @@ class IngestBatch:
         writes ingest's ledger rows like any other stage's.
 
         Unchanged inputs keep their earlier decision: quarantined ones are quarantined again
-        with the same reason; documents are kept *without text*, so an incremental run must
-        carry every one of them (`catalogs.incremental.split_unchanged` does, when the known
-        inputs were restricted to the previous version's keys).
+        with the same reason; documents are kept *without text* (ledger details: unchanged), so
+        an incremental run must carry every one of them or decide it from its earlier decision
+        (`catalogs.incremental.split_unchanged` does both, when the known inputs were
+        restricted to the previous version's keys and the standing decisions).
         """
         from curation.stage import StageDecision, StageOutput
 
@@ -80,9 +81,11 @@ class IngestBatch:
                 same_bad.column("reason").combine_chunks().cast(pa.string()),
             ]
         )
+        # unread rows say so in their ledger details, so a run shows what it did not read
         details = pa.concat_arrays(
             [
-                pa.nulls(n_docs, pa.string()),
+                pa.nulls(self.documents.num_rows, pa.string()),
+                pa.array([UNCHANGED_DETAILS] * same_docs.num_rows, pa.string()),
                 self.quarantined.column("details").combine_chunks(),
                 pa.array([UNCHANGED_DETAILS] * same_bad.num_rows, pa.string()),
             ]
