@@ -1,0 +1,624 @@
+"""Benchmark of a whole `curate run` at scale: docs/s per stage, peak memory, disk.
+
+    .venv/bin/python bench/scale.py --docs 50000
+    .venv/bin/python bench/scale.py --docs 20000 --runner dask --workers 2
+    .venv/bin/python bench/scale.py --docs 5000 --runner dask --workers 1 --also-workers 2
+
+Generates a seeded corpus in `--work-dir` (default: a temporary folder, removed afterwards):
+two JSONL sources (`main`, CC0-1.0, and `vendor`, GPL-3.0, which the license policy drops),
+documents of mixed lengths (1-2, 3-8 and 10-40 paragraphs) assembled from the paragraphs of
+the real revision history in ../shared/data/neardup (English prose; a small built-in word list
+when that file is absent), planted near-duplicates (a few words changed, a sentence dropped or
+appended), exact copies, seeded PII (names, e-mail addresses, phone numbers, IBANs) and junk
+(navigation / cookie boilerplate, symbol soup, one-liners). Writes a spec beside it and runs
+`curate run SPEC --json` in a subprocess with its own workspace, the way a user runs it.
+
+While the run goes on, the process tree of the CLI is sampled every `--sample-every` seconds
+(psutil): RSS and VmHWM (the kernel's peak RSS, so peaks between samples are not missed) of the
+flow process (the CLI itself), of Dask workers and of the other children (Prefect's ephemeral
+server, Dask's nanny and scheduler processes), the size of the workspace's staging folder
+(`runs/`) and the load average. Afterwards: the warehouse size, CPU seconds of all children
+(`getrusage(RUSAGE_CHILDREN)`) and the largest child's max RSS as the kernel reports it.
+
+Prints one JSON object: `docs_per_s` per stage (input documents of the run over the stage's
+wall seconds from the run summary's `stage_seconds`), whole-run docs/s (inputs over the CLI's
+wall time, start-up included, and over the flow's own wall time), the run's reconciliation
+counts, memory, disk and load. `pii_mode` says whether NER ran (`--pii-mode ner`) or only
+patterns, context cues and lexicons (`patterns`, the default here: `pii: {ner: false}`).
+`--also-workers K2` runs the same corpus a second time with K2 workers (a fresh workspace) and
+reports both runs and the ratio of whole-run docs/s (scale-out efficiency); both runs are in
+this one invocation, never against a number from another run.
+
+Measured on 2026-12-07 on this 2-core machine while other sessions' tests and benchmarks ran
+(1-minute load average 2-11 during the runs: figures are lower bounds, compare within a run),
+threads runner x2, PII patterns only, batch_size 256:
+
+| docs | whole run docs/s (CLI / flow) | quality | dedup | pii | flow peak RSS | staging peak | warehouse |
+|---|---|---|---|---|---|---|---|
+| 5,000 | 130 / 182 | 448 | 4,673 | 461 | 644 MiB | 26 MiB | 3.9 MiB |
+| 20,000 | 162 / 183 | 475 | 5,587 | 424 | 1,076 MiB | 103 MiB | 15.8 MiB |
+| 50,000 | 152 / 159 | 448 | 3,066 | 333 | 1,291 MiB | 257 MiB | 40.0 MiB |
+
+The flow process grows in the dedup phase (50k: 632 MiB after quality, 1,260 MiB in dedup)
+and stays there through PII and the commit: dedup and the commit read every staged batch into
+one table in the flow process, on threads and on Dask alike (see the issue 19 notes).
+Dask, 1 -> 2 workers (LocalCluster of processes; ingest, dedup and the commit run in the flow
+process, see the notes): 10,000 docs 105 -> 93 flow docs/s (0.88x) at load 6.9-8.8; 5,000 docs
+137 -> 149 flow docs/s (1.08x; 105 -> 108 with CLI start-up, 1.04x) at load 3.0-3.4. With
+two cores and a load above two from other work there is no idle core for the second worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+NEARDUP = REPO.parent / "shared" / "data" / "neardup" / "docs.jsonl"
+
+FIRST_NAMES = [
+    "Maria",
+    "Jonas",
+    "Aisha",
+    "Pierre",
+    "Sofia",
+    "Liam",
+    "Olga",
+    "Hiroshi",
+    "Fatima",
+    "Lukas",
+    "Emma",
+    "Mateo",
+    "Ingrid",
+    "Tomasz",
+    "Chloe",
+    "Rahul",
+    "Elena",
+    "Kwame",
+    "Greta",
+    "Diego",
+    "Hannah",
+    "Yusuf",
+    "Clara",
+    "Nils",
+    "Amelia",
+    "Marco",
+    "Zoe",
+    "Andrei",
+]
+LAST_NAMES = [
+    "Schmidt",
+    "Garcia",
+    "Novak",
+    "Dubois",
+    "Rossi",
+    "Okafor",
+    "Jensen",
+    "Kowalski",
+    "Martin",
+    "Silva",
+    "Fischer",
+    "Moreau",
+    "Tanaka",
+    "Brennan",
+    "Lindqvist",
+    "Haddad",
+    "Petrov",
+    "Murphy",
+    "Costa",
+    "Weber",
+    "Nguyen",
+    "Keller",
+    "Almeida",
+    "Bauer",
+]
+FALLBACK_WORDS = [
+    "the",
+    "team",
+    "reviews",
+    "each",
+    "request",
+    "and",
+    "the",
+    "manager",
+    "approves",
+    "travel",
+    "before",
+    "any",
+    "booking",
+    "is",
+    "made",
+    "employees",
+    "should",
+    "keep",
+    "receipts",
+    "for",
+    "every",
+    "expense",
+    "and",
+    "submit",
+    "them",
+    "within",
+    "thirty",
+    "days",
+    "of",
+    "the",
+    "trip",
+    "the",
+    "policy",
+    "applies",
+    "to",
+    "contractors",
+    "as",
+    "well",
+    "as",
+    "staff",
+    "and",
+    "it",
+    "is",
+    "reviewed",
+    "every",
+    "year",
+    "by",
+    "the",
+    "finance",
+    "office",
+    "which",
+    "publishes",
+    "changes",
+    "on",
+    "the",
+    "intranet",
+    "with",
+    "a",
+    "summary",
+    "of",
+    "what",
+    "moved",
+]
+BOILERPLATE = [
+    "Home | About us | Products | Careers | Contact | Privacy | Terms",
+    "We use cookies to improve your experience. Accept all cookies | Manage preferences",
+    "Skip to main content",
+    "Copyright (c) All rights reserved.",
+    "Share on Twitter | Share on LinkedIn | Print this page",
+    "Back to top",
+]
+
+
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=5000, help="documents in the corpus")
+    parser.add_argument("--workers", type=int, default=2, help="runner workers (threads or Dask)")
+    parser.add_argument("--runner", choices=["threads", "dask"], default="threads")
+    parser.add_argument(
+        "--also-workers",
+        type=int,
+        default=0,
+        help="run the same corpus again with this many workers and report the ratio",
+    )
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--pii-mode", choices=["patterns", "ner"], default="patterns")
+    parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument("--work-dir", type=Path, default=None, help="kept when given")
+    parser.add_argument("--sample-every", type=float, default=0.25, help="seconds")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds per curate run")
+    return parser.parse_args()
+
+
+def paragraph_pool() -> list[str]:
+    """English paragraphs of the real revision history, deduplicated, in a stable order."""
+    if not NEARDUP.exists():
+        rng = random.Random(0)
+        return [
+            " ".join(rng.choice(FALLBACK_WORDS) for _ in range(rng.randint(20, 90))).capitalize()
+            + "."
+            for _ in range(5000)
+        ]
+    seen: dict[str, None] = {}
+    with NEARDUP.open(encoding="utf-8") as lines:
+        for line in lines:
+            for paragraph in json.loads(line)["text"].split("\n\n"):
+                paragraph = paragraph.strip()
+                if len(paragraph.split()) >= 8:
+                    seen.setdefault(paragraph, None)
+    return sorted(seen)
+
+
+def _pii_sentence(rng: random.Random) -> str:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    email = f"{first.lower()}.{last.lower()}{rng.randint(1, 99)}@example-corp.com"
+    phone = f"+1 415 555 {rng.randint(1000, 9999)}"
+    iban = f"DE{rng.randint(10, 99)} 3704 0044 0532 {rng.randint(1000, 9999)} 00"
+    templates = [
+        f"For questions contact {first} {last} at {email} or call {phone}.",
+        f"Please send the signed form to {first} {last} ({email}).",
+        f"Reimbursements go to the account of {first} {last}, IBAN {iban}.",
+        f"{first} {last} is the owner of this page; phone {phone}.",
+    ]
+    return rng.choice(templates)
+
+
+def _edit(text: str, rng: random.Random) -> str:
+    """A small revision: a few words replaced, maybe a sentence dropped or one appended."""
+    words = text.split(" ")
+    for _ in range(max(1, len(words) // 60)):
+        words[rng.randrange(len(words))] = rng.choice(FALLBACK_WORDS)
+    edited = " ".join(words)
+    if rng.random() < 0.3:
+        sentences = edited.split(". ")
+        if len(sentences) > 3:
+            del sentences[rng.randrange(len(sentences))]
+            edited = ". ".join(sentences)
+    if rng.random() < 0.3:
+        edited += "\n\nUpdated after the last review; see the change log for details."
+    return edited
+
+
+def _junk(rng: random.Random) -> str:
+    kind = rng.random()
+    if kind < 0.5:
+        return "\n".join(rng.choice(BOILERPLATE) for _ in range(rng.randint(3, 12)))
+    if kind < 0.8:
+        return " ".join(
+            "".join(rng.choice("#$%&*@!0123456789{}[]<>") for _ in range(rng.randint(2, 9)))
+            for _ in range(rng.randint(20, 200))
+        )
+    return rng.choice(["ok", "TODO", "see attached", "draft", "n/a"])
+
+
+def generate_corpus(folder: Path, n_docs: int, seed: int) -> dict:
+    """Write `main.jsonl` and `vendor.jsonl` with `n_docs` documents in all; return the mix."""
+    rng = random.Random(seed)
+    pool = paragraph_pool()
+    folder.mkdir(parents=True, exist_ok=True)
+    mix = {"fresh": 0, "near_duplicate": 0, "exact_copy": 0, "junk": 0, "with_pii": 0}
+    originals: list[str] = []
+    text_bytes = 0
+    with (
+        (folder / "main.jsonl").open("w", encoding="utf-8") as main,
+        (folder / "vendor.jsonl").open("w", encoding="utf-8") as vendor,
+    ):
+        for i in range(n_docs):
+            draw = rng.random()
+            if originals and draw < 0.12:
+                text, kind = _edit(rng.choice(originals), rng), "near_duplicate"
+            elif originals and draw < 0.15:
+                text, kind = rng.choice(originals), "exact_copy"
+            elif draw < 0.23:
+                text, kind = _junk(rng), "junk"
+            else:
+                length = rng.random()
+                k = rng.randint(1, 2) if length < 0.3 else rng.randint(3, 8)
+                if length > 0.9:
+                    k = rng.randint(10, 40)
+                paragraphs = rng.sample(pool, k)
+                if rng.random() < 0.3:
+                    paragraphs.insert(rng.randrange(k + 1), _pii_sentence(rng))
+                    mix["with_pii"] += 1
+                text, kind = "\n\n".join(paragraphs), "fresh"
+                originals.append(text)
+                if len(originals) > 2000:  # revisions of recent documents, bounded memory
+                    originals.pop(rng.randrange(len(originals)))
+            mix[kind] += 1
+            text_bytes += len(text.encode("utf-8"))
+            target = vendor if rng.random() < 0.03 else main
+            target.write(json.dumps({"id": f"d{i:07d}", "text": text}) + "\n")
+    mix["text_bytes"] = text_bytes
+    mix["paragraph_pool"] = len(pool)
+    return mix
+
+
+def write_spec(folder: Path, *, runner: str, workers: int, batch_size: int, pii_mode: str) -> Path:
+    pii = "{ner: false}" if pii_mode == "patterns" else "{}"
+    spec = f"""\
+# written by bench/scale.py
+name: scale-bench
+output: {{table: curated.scale_bench}}
+sources:
+  - {{id: main, type: jsonl, path: corpus/main.jsonl, text_field: text, id_field: id, license: CC0-1.0}}
+  - {{id: vendor, type: jsonl, path: corpus/vendor.jsonl, text_field: text, id_field: id, license: GPL-3.0-only}}
+license:
+  allow_categories: [public_domain, permissive]
+  unknown: quarantine
+quality: {{}}
+dedup: {{threshold: 0.8}}
+pii: {pii}
+runner: {{type: {runner}, workers: {workers}, batch_size: {batch_size}}}
+"""
+    path = folder / "spec.yaml"
+    path.write_text(spec, encoding="utf-8")
+    return path
+
+
+def folder_bytes(root: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            with contextlib.suppress(OSError):  # a staged file removed while we walk
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
+
+
+def _vm_hwm(pid: int) -> int:
+    """Peak resident set of a process in bytes (VmHWM), 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _role(proc, root_pid: int) -> str:
+    if proc.pid == root_pid:
+        return "flow"
+    try:
+        cmdline = " ".join(proc.cmdline())
+    except Exception:  # noqa: BLE001 - psutil raises several kinds for a vanished process
+        return "other"
+    if "uvicorn" in cmdline or "prefect" in cmdline and "server" in cmdline:
+        return "prefect_server"
+    if "distributed" in cmdline or "multiprocessing" in cmdline or "spawn_main" in cmdline:
+        return "dask_process"
+    return "other"
+
+
+STAGE_ORDER = ("ingest", "license", "quality", "dedup", "pii")
+
+
+def current_phase(runs: Path, previous: str) -> str:
+    """Which stage the run is in, from the ledger parts staged so far (one per stage and batch).
+
+    A batch stage is done when it has as many ledger parts as the stage before it; dedup writes
+    one part for the run (`dedup-run`), then re-batches; after the last PII part, the commit.
+    Once the staging folder is gone (the run finished), the phase stays "commit".
+    """
+    counts = dict.fromkeys(STAGE_ORDER, 0)
+    dedup_batches = 0
+    for ledger in runs.glob("*/ledger"):
+        for name in os.listdir(ledger) if ledger.exists() else ():
+            stage = name.partition("-")[0]
+            if stage in counts:
+                counts[stage] += 1
+        documents = ledger.parent / "documents"
+        with contextlib.suppress(OSError):
+            dedup_batches += sum(n.startswith("dedup-") for n in os.listdir(documents))
+    if not any(counts.values()):
+        return "commit" if previous not in ("start-up", "ingest") else previous
+    if counts["pii"]:
+        return "commit" if dedup_batches and counts["pii"] >= dedup_batches else "pii"
+    if counts["dedup"]:
+        return "pii"
+    for stage, before in (("quality", "license"), ("license", "ingest")):
+        if counts[stage]:
+            done = counts[stage] >= counts[before]
+            return STAGE_ORDER[STAGE_ORDER.index(stage) + 1] if done else stage
+    return "ingest"
+
+
+class Sampler(threading.Thread):
+    """Samples the process tree under `pid`, the staging folder and the load average."""
+
+    def __init__(self, pid: int, staging: Path, every: float) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.staging, self.every = pid, staging, every
+        self.stop = threading.Event()
+        self.peak: dict[int, dict] = {}
+        self.peak_tree_rss = 0
+        self.peak_staging = 0
+        self.loads: list[float] = []
+        self.samples = 0
+        self.phase = "start-up"
+        # peak RSS (MiB) of the flow process and of the largest Dask process, per phase
+        self.by_phase: dict[str, dict[str, float]] = {}
+
+    def run(self) -> None:
+        import psutil
+
+        root = psutil.Process(self.pid)
+        last_disk = 0.0
+        while not self.stop.is_set():
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                break
+            tree_rss = 0
+            phase = self.by_phase.setdefault(self.phase, {"flow": 0.0, "dask_process": 0.0})
+            for proc in procs:
+                try:
+                    rss = proc.memory_info().rss
+                except psutil.Error:
+                    continue
+                tree_rss += rss
+                entry = self.peak.setdefault(
+                    proc.pid, {"role": _role(proc, self.pid), "rss": 0, "hwm": 0}
+                )
+                entry["rss"] = max(entry["rss"], rss)
+                entry["hwm"] = max(entry["hwm"], _vm_hwm(proc.pid))
+                if entry["role"] == "other":  # the cmdline may not have been readable yet
+                    entry["role"] = _role(proc, self.pid)
+                if entry["role"] in phase:
+                    phase[entry["role"]] = max(phase[entry["role"]], round(rss / 2**20, 1))
+            self.peak_tree_rss = max(self.peak_tree_rss, tree_rss)
+            now = time.monotonic()
+            if now - last_disk >= 1.0:  # walking the staging folder costs more than /proc
+                self.peak_staging = max(self.peak_staging, folder_bytes(self.staging))
+                self.loads.append(os.getloadavg()[0])
+                self.phase = current_phase(self.staging, self.phase)
+                last_disk = now
+            self.samples += 1
+            self.stop.wait(self.every)
+
+    def memory(self) -> dict:
+        mib = 2**20
+        roles: dict[str, list[dict]] = {}
+        for pid, entry in self.peak.items():
+            roles.setdefault(entry["role"], []).append({"pid": pid, **entry})
+        out: dict = {}
+        for role, entries in sorted(roles.items()):
+            peak = max(max(e["rss"], e["hwm"]) for e in entries)
+            out[role] = {
+                "processes": len(entries),
+                "peak_rss_mib_max": round(peak / mib, 1),
+                "peak_rss_mib_each": sorted(
+                    round(max(e["rss"], e["hwm"]) / mib, 1) for e in entries
+                ),
+            }
+        out["tree_peak_rss_sum_mib"] = round(self.peak_tree_rss / mib, 1)
+        out["peak_rss_mib_by_phase"] = self.by_phase
+        return out
+
+
+def run_once(folder: Path, spec: Path, n_docs: int, every: float, timeout: int) -> dict:
+    """`curate run SPEC --json` in a fresh workspace under `folder`, sampled while it runs."""
+    workspace = folder / f"ws-{time.monotonic_ns()}"
+    workspace.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CURATE_"))}
+    env["CURATE_WORKSPACE"] = str(workspace)
+    env["PYTHONPATH"] = str(REPO)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load_before = os.getloadavg()
+    started = time.monotonic()
+    with tempfile.TemporaryFile(mode="w+") as err_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flows.cli", "run", str(spec), "--json"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err_file,
+            text=True,
+        )
+        sampler = Sampler(proc.pid, workspace / "runs", every)
+        sampler.start()
+        try:
+            stdout, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
+        finally:
+            sampler.stop.set()
+            sampler.join()
+        wall = time.monotonic() - started
+        err_file.seek(0)
+        stderr = err_file.read()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"curate run failed ({proc.returncode}):\n{stderr[-4000:]}")
+    summary = json.loads(stdout)
+    stage_seconds = summary.get("stage_seconds", {})
+    inputs = summary.get("inputs", n_docs)
+    mib = 2**20
+    return {
+        "inputs": inputs,
+        "kept": summary.get("kept"),
+        "dropped": summary.get("dropped"),
+        "quarantined": summary.get("quarantined"),
+        "reconciled": summary.get("reconciled"),
+        "by_stage": summary.get("by_stage"),
+        "cli_wall_seconds": round(wall, 2),
+        "flow_wall_seconds": summary.get("wall_seconds"),
+        "docs_per_s_cli": round(inputs / wall, 1),
+        "docs_per_s_flow": round(inputs / summary["wall_seconds"], 1)
+        if summary.get("wall_seconds")
+        else None,
+        "stage_seconds": stage_seconds,
+        # every stage is timed over the run's input count, so the figures add up like the times
+        "docs_per_s_by_stage": {
+            name: round(inputs / seconds, 1) if seconds else None
+            for name, seconds in stage_seconds.items()
+        },
+        "memory": sampler.memory(),
+        "max_rss_largest_child_mib_kernel": round(after.ru_maxrss / 1024, 1),
+        "cpu_seconds_children": round(
+            (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1
+        ),
+        "staging_peak_mib": round(sampler.peak_staging / mib, 1),
+        "warehouse_mib": round(folder_bytes(workspace / "warehouse") / mib, 1),
+        "indexes_mib": round(folder_bytes(workspace / "indexes") / mib, 1),
+        "load_average_1min": {
+            "before": round(load_before[0], 2),
+            "during_mean": round(sum(sampler.loads) / len(sampler.loads), 2)
+            if sampler.loads
+            else None,
+            "during_max": round(max(sampler.loads), 2) if sampler.loads else None,
+        },
+        "samples": sampler.samples,
+    }
+
+
+def main() -> None:
+    args = _parse()
+    try:
+        import psutil  # noqa: F401
+    except ImportError as error:
+        raise SystemExit("bench/scale.py samples the process tree with psutil") from error
+    keep = args.work_dir is not None
+    folder = args.work_dir or Path(tempfile.mkdtemp(prefix="curate-scale-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        started = time.monotonic()
+        mix = generate_corpus(folder / "corpus", args.docs, args.seed)
+        generated = time.monotonic() - started
+        result: dict = {
+            "docs": args.docs,
+            "seed": args.seed,
+            "corpus": {**mix, "generate_seconds": round(generated, 1)},
+            "pii_mode": "patterns only (pii: {ner: false}): no spaCy NER"
+            if args.pii_mode == "patterns"
+            else "NER (spaCy) + patterns",
+            "runner": args.runner,
+            "batch_size": args.batch_size,
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+        }
+        runs = {}
+        for workers in [args.workers] + ([args.also_workers] if args.also_workers else []):
+            spec = write_spec(
+                folder,
+                runner=args.runner,
+                workers=workers,
+                batch_size=args.batch_size,
+                pii_mode=args.pii_mode,
+            )
+            print(f"curate run: {args.docs} docs, {args.runner} x{workers}...", file=sys.stderr)
+            runs[str(workers)] = run_once(folder, spec, args.docs, args.sample_every, args.timeout)
+        if len(runs) == 1:
+            result["workers"] = args.workers
+            result.update(next(iter(runs.values())))
+        else:
+            result["runs_by_workers"] = runs
+            first, second = (runs[str(args.workers)], runs[str(args.also_workers)])
+            result["scale_out"] = {
+                "workers": [args.workers, args.also_workers],
+                "cli_docs_per_s_ratio": round(
+                    second["docs_per_s_cli"] / first["docs_per_s_cli"], 3
+                ),
+                "flow_docs_per_s_ratio": round(
+                    second["docs_per_s_flow"] / first["docs_per_s_flow"], 3
+                )
+                if first["docs_per_s_flow"] and second["docs_per_s_flow"]
+                else None,
+            }
+        print(json.dumps(result, indent=1))
+    finally:
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
