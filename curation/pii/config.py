@@ -111,6 +111,8 @@ class PiiConfig:
     spacy_model: str | None = None
     languages: tuple[str, ...] | None = None
     ner: bool = True
+    # Paragraphs in another language than their document's get that language's rules.
+    paragraph_languages: bool = True
     # Author-like metadata (author, creator, last modified by, ...): drop | redact.
     metadata: MetadataAction = "drop"
     # Given-name/surname lists (see curation.pii.lexicon): auto | off | a folder path.

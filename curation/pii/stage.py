@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import concurrent.futures.process
+import logging
 import multiprocessing
 import threading
 from collections.abc import Sequence
@@ -30,8 +31,11 @@ from curation.pii.engine import get_redactor
 from curation.pii.metadata import merge_counts, redact_metadata
 from curation.pii.operators import load_key
 from curation.pii.reasons import PiiReason
+from curation.pii.routing import Pieces, split_by_language
 from curation.schema import COUNTS_TYPE, conform
 from curation.stage import Scope, Stage, StageDecision, StageOutput
+
+log = logging.getLogger(__name__)
 
 # Below this many texts a pool costs more (spawn + model load) than it saves.
 MIN_TEXTS_PER_PROCESS = 64
@@ -162,6 +166,57 @@ def counts_array(counts: Sequence[dict[str, int]]) -> pa.Array:
 
 
 def _redact(
+    texts: list[str], cfg: PiiConfig, ner_mask, langs: Sequence[str | None] | None
+) -> tuple[list[str], list[dict], list[float], list[dict]]:
+    """Redacted texts, counts, drop densities and methods; paragraphs in another language than
+    their text's are read with their own language's rules (`curation.pii.routing`)."""
+    langs = [None] * len(texts) if langs is None else list(langs)
+    pieces = _pieces(texts, cfg, langs)
+    if pieces is None:
+        return _redact_texts(texts, cfg, ner_mask, langs)
+    mask = None if ner_mask is None else np.asarray(ner_mask, bool)[pieces.owner]
+    redacted, counts, densities, methods = _redact_texts(pieces.texts, cfg, mask, pieces.langs)
+    by_text: list[list[int]] = [[] for _ in texts]
+    for k, i in enumerate(pieces.owner):
+        by_text[i].append(k)
+    out: tuple[list, list, list, list] = ([], [], [], [])
+    for i, ks in enumerate(by_text):
+        drops = sum(densities[k] * max(len(pieces.texts[k]), 1) for k in ks) / 1000.0
+        total: dict[str, int] = {}
+        for k in ks:
+            for entity, n in counts[k].items():
+                total[entity] = total.get(entity, 0) + n
+        method = dict(methods[ks[0]], lang=langs[i])
+        if len(ks) > 1:
+            method["ner_windows"] = sum(methods[k]["ner_windows"] for k in ks)
+            method["segments"] = [
+                {"lang": pieces.langs[k], "ner": methods[k]["ner"], "chars": len(pieces.texts[k])}
+                for k in ks
+            ]
+        out[0].append("".join(redacted[k] for k in ks))
+        out[1].append(dict(sorted(total.items())))
+        out[2].append(1000.0 * drops / max(len(texts[i]), 1) if drops else 0.0)
+        out[3].append(method)
+    return out
+
+
+def _pieces(texts: list[str], cfg: PiiConfig, langs: list[str | None]) -> Pieces | None:
+    """The texts cut where their paragraphs' language changes, or None when none is (or the
+    language-id model is not installed: every text is then read in its own language)."""
+    if not cfg.paragraph_languages or not texts:
+        return None
+    from curation.exceptions import WorkspaceError
+    from curation.langid import identify
+
+    try:
+        pieces = split_by_language(texts, langs, identify)
+    except WorkspaceError as error:
+        log.debug("paragraph languages not read: %s", error)
+        return None
+    return pieces if len(pieces.texts) > len(texts) else None
+
+
+def _redact_texts(
     texts: list[str], cfg: PiiConfig, ner_mask, langs: Sequence[str | None] | None
 ) -> tuple[list[str], list[dict], list[float], list[dict]]:
     """Redacted texts, counts, drop densities and methods, in one process or across the pool."""
