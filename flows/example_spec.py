@@ -21,6 +21,11 @@ sources:                         # where documents come from; each gets a declar
     include: ["**/*"]            # globs on the path relative to `path`
     exclude: ["**/drafts/**"]
     license: CC-BY-4.0           # SPDX expression that applies unless a document says otherwise
+    # Archives (zip, tar, tgz, gz), mailboxes (mbox, Maildir, .eml) and scans are read here too:
+    # members become documents (bundle.zip!/member, archive.mbox#<message-id>/<attachment>).
+    # ocr: auto                  # auto: OCR pages without a text layer | off | force
+    # ocr_max_pages: 8           # pages OCRed per document at most
+    # ocr_min_confidence: 0.8    # pages recognized below this are quarantined
   # - id: tickets
   #   type: jsonl
   #   path: ./exports/tickets.jsonl
