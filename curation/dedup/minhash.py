@@ -5,7 +5,7 @@ datasketch 2.0 computes, per shingle hash h (32-bit) and permutation k:
 datasketch itself (`MinHash(num_perm, seed).permutations`) and apply all permutations to a
 chunk of shingles as one array operation in a (num_perm, chunk) layout, reducing per document
 with `np.minimum.reduceat` along the contiguous axis: about 30 M shingles x 128 permutations
-per second on one core, where the chunk (8192 shingles, 4 MiB) stays in cache.
+per second on one core, where the chunk (4096 shingles, 2 MiB) stays in cache.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from curation.dedup.shingles import ShingleBatch, fmix64, shingle_batch
 
-_CHUNK = 8192
+_CHUNK = 4096  # shingles per step: a (128, 4096) uint32 block (2 MiB) stays in L2
 _MAX32 = np.uint32(0xFFFFFFFF)
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
 _BAND_P = np.uint64(0x9E3779B97F4A7C15)
@@ -113,7 +113,9 @@ def datasketch_lsh(keys, signature: np.ndarray, *, bands: int, rows: int, seed: 
     return lsh
 
 
-SKETCH_BATCH = 16384
+# Documents per sketch step: about 9 MiB of text, whose temporaries (tens of MB) are reused
+# from the heap batch after batch instead of being faulted in again, and bound peak memory.
+SKETCH_BATCH = 1024
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """Word tokens and word n-gram shingle hashes for whole batches, without Python strings.
 
 Tokens are `re.findall(r"\\w+", text.lower())` (the tokenization of the near-duplicate ground
-truth), extracted by polars with the same character class. Each distinct token of a batch is
-hashed once with xxh3-64 (a batch of thousands of documents has only tens of thousands of
+truth), found by classifying the UTF-8 bytes of the whole batch with numpy (the same character
+class; `tokenize` extracts them with polars' regex, the reference and the fallback for the
+rare characters whose lowercase depends on context). Each distinct token of a batch is hashed
+once with xxh3-64 (a batch of thousands of documents has only tens of thousands of
 distinct tokens). Shingle hashes are combined from the tokens' low 32 bits with numpy over
 shifted views of one flat array, in uint32 arithmetic (SIMD-friendly, unlike 64-bit
 multiplies):
@@ -35,6 +37,8 @@ _MASK32 = 0xFFFFFFFF
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
+_EMPTY_BYTES = np.zeros(0, np.uint8)
+_CAPITAL_SIGMA = 0x3A3  # lowercases to σ or, at the end of a word, ς
 
 
 @dataclass(frozen=True)
@@ -126,9 +130,128 @@ def token_hashes(tokens: pl.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def shingle_batch(texts: pa.Array | pa.ChunkedArray | pl.Series, ngram: int) -> ShingleBatch:
     """Tokenize, hash and shingle a batch of texts column-wise."""
-    tokens = tokenize(texts)
-    flat, lengths = token_hashes(tokens)
-    return shingles_from_tokens(flat, lengths, ngram)
+    hashed = byte_token_hashes(texts)
+    if hashed is None:  # a character whose lowercase is context-dependent or changes class
+        hashed = token_hashes(tokenize(texts))
+    return shingles_from_tokens(*hashed, ngram)
+
+
+def _as_large_string(texts: pa.Array | pa.ChunkedArray | pl.Series) -> pa.LargeStringArray:
+    """One `large_string` array without nulls (null text has no tokens, as an empty one)."""
+    if isinstance(texts, pl.Series):
+        texts = texts.cast(pl.String).to_arrow()
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks() if texts.num_chunks else pa.array([], pa.large_string())
+    if texts.type != pa.large_string():
+        texts = texts.cast(pa.large_string())
+    if texts.null_count:
+        texts = pc.fill_null(texts, "")
+    return texts
+
+
+def byte_token_hashes(
+    texts: pa.Array | pa.ChunkedArray | pl.Series,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """`token_hashes(tokenize(texts))` computed on the UTF-8 bytes, or None where it may differ.
+
+    Regex extraction builds one string per token (most of a batch's time). Here every byte is
+    classified as word or not (non-ASCII characters are decoded and classified by the same
+    pattern, once per distinct character), and a token starts where a word byte follows a
+    non-word byte or a document boundary. Without copying the text, an Arrow string array then
+    holds each token together with the separators after it (its offsets are the token
+    starts); dictionary encoding it leaves only distinct entries, whose leading word run is the
+    token, lowercased and hashed once. Lowercasing each token equals lowercasing the text
+    wherever every character's lowercase is context-free and keeps its class; a batch with a
+    character that breaks this (final-sigma Σ, İ, ...) returns None so the caller takes the
+    regex path.
+    """
+    array = _as_large_string(texts)
+    n = len(array)
+    offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset : array.offset + n + 1]
+    base, end = int(offsets[0]), int(offsets[-1])
+    data = array.buffers()[2]
+    raw = np.frombuffer(data, np.uint8)[base:end] if end > base else _EMPTY_BYTES
+    doc_start = offsets - base
+    word = _ascii_word(raw)
+    if not _mark_non_ascii(raw, word):
+        return None
+    total = len(raw)
+    token_start = np.flatnonzero(np.greater(word[1:], word[:-1]))
+    token_start += 1
+    # a document boundary inside a word run starts a token too; so does a word at byte 0
+    inner = doc_start[1:-1]
+    inner = inner[(inner > 0) & (inner < total)]
+    inner = inner[word[inner] & word[inner - 1]]
+    if len(inner):
+        inner = inner[np.r_[True, inner[1:] != inner[:-1]]]  # empty documents repeat a start
+        token_start = np.insert(token_start, np.searchsorted(token_start, inner), inner)
+    if total and word[0]:
+        token_start = np.r_[0, token_start]
+    lengths = np.diff(np.searchsorted(token_start, doc_start)).astype(np.int64)
+    if not len(token_start):
+        return np.zeros(0, np.uint64), lengths
+    entry_offsets = np.empty(len(token_start) + 1, np.int64)
+    np.add(token_start, base, out=entry_offsets[:-1])
+    entry_offsets[-1] = end
+    entries = pa.LargeStringArray.from_buffers(len(token_start), pa.py_buffer(entry_offsets), data)
+    encoded = pc.dictionary_encode(entries)
+    vocabulary = (
+        pl.Series(encoded.dictionary)
+        .str.extract(f"^({TOKEN_PATTERN})")
+        .str.to_lowercase()
+        .to_arrow()
+    )
+    import xxhash
+
+    digest = xxhash.xxh3_64_intdigest
+    words = vocabulary.cast(pa.large_binary()).to_pylist()
+    vocab_hashes = np.fromiter(map(digest, words), dtype=np.uint64, count=len(words))
+    return vocab_hashes[encoded.indices.to_numpy(zero_copy_only=False)], lengths
+
+
+def _ascii_word(raw: np.ndarray) -> np.ndarray:
+    """Whether each byte is an ASCII word character ([A-Za-z0-9_]); False for non-ASCII bytes.
+
+    Comparisons on whole arrays beat a 256-entry lookup table (a gather per byte).
+    """
+    shifted = np.bitwise_or(raw, np.uint8(0x20))  # folds A-Z onto a-z
+    shifted -= np.uint8(ord("a"))
+    word = np.less(shifted, 26)
+    np.subtract(raw, np.uint8(ord("0")), out=shifted)
+    word |= np.less(shifted, 10)
+    word |= raw == ord("_")
+    return word
+
+
+def _mark_non_ascii(raw: np.ndarray, word: np.ndarray) -> bool:
+    """Classify the bytes of non-ASCII characters in `word` (in place); False when a character
+    would make per-token lowercasing differ from lowercasing the whole text."""
+    lead = np.flatnonzero(raw >= 0xC0)  # valid UTF-8: every non-ASCII character has one
+    if not len(lead):
+        return True
+    first = raw[lead].astype(np.uint32)
+    size = 2 + (first >= 0xE0) + (first >= 0xF0)
+    last = len(raw) - 1
+    code = first & np.where(size == 2, 0x1F, np.where(size == 3, 0x0F, 0x07)).astype(np.uint32)
+    for k in range(1, 4):
+        has = size > k
+        follow = raw[np.minimum(lead + k, last)].astype(np.uint32) & 0x3F
+        code = np.where(has, (code << 6) | follow, code)
+    distinct, inverse = np.unique(code, return_inverse=True)
+    chars = pl.Series([chr(c) for c in distinct.tolist()])
+    cls = chars.str.contains(f"^{TOKEN_PATTERN}$").to_numpy()
+    lowered = chars.str.to_lowercase()
+    lowered_cls = lowered.str.replace_all(TOKEN_PATTERN, "").str.len_chars().to_numpy() == 0
+    lowered_none = lowered.str.contains(TOKEN_PATTERN).to_numpy()
+    # keeps its class: a word character lowers to word characters only, others to none
+    stable = np.where(cls, lowered_cls, ~lowered_none) & (distinct != _CAPITAL_SIGMA)
+    if not stable.all():
+        return False
+    marks = cls[inverse]
+    for k in range(0, 4):
+        at = lead[size > k] + k
+        word[at] = marks[size > k]
+    return True
 
 
 def shingles_from_tokens(flat: np.ndarray, lengths: np.ndarray, ngram: int) -> ShingleBatch:

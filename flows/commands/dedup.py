@@ -49,6 +49,7 @@ def dedup(
     from curation.offline import enforce_offline
 
     enforce_offline()
+    _keep_freed_memory()
     from curation.dedup.files import dedup_file
 
     try:
@@ -74,6 +75,27 @@ def dedup(
         f"{summary['kept']} kept at threshold {summary['threshold']}; wrote {summary['output']} "
         f"in {summary['seconds']} s"
     )
+
+
+def _keep_freed_memory() -> None:
+    """Let glibc keep freed heap memory for the next sketch batch instead of returning it.
+
+    Every batch allocates and frees the same few tens of MB of numpy arrays; by default glibc
+    serves them by mmap or trims them back to the OS, so each batch faults its pages in again
+    (a third of a second of system time on a 185 MiB corpus). Peak memory is unchanged: only
+    memory already used once is kept. A no-op where the C library is not glibc.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+    mallopt(m_mmap_threshold, 32 << 20)  # glibc's largest allowed value on 64-bit
+    mallopt(m_trim_threshold, 1 << 30)
 
 
 def register(app: typer.Typer) -> None:
