@@ -9,7 +9,9 @@ after which, in parallel or not) is the Prefect flow's (`flows/curate_flow.py`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,9 +30,13 @@ from curation.stage import (
 from curation.tabular import read_staged, write_atomic
 
 if TYPE_CHECKING:
+    from curation.dedup.config import DedupConfig
+    from curation.dedup.index import SignatureIndex
     from curation.ingest.known import KnownInputs
     from curation.ingest.sources import SourceConfig
     from curation.spec import DatasetSpec
+
+log = logging.getLogger(__name__)
 
 # The stages of a run after ingest, in order. Dedup is the one that needs the whole run.
 STAGES = (Stage.LICENSE, Stage.QUALITY, Stage.DEDUP, Stage.PII)
@@ -249,28 +255,32 @@ def run_run_stage(
     paths: RunPaths,
     batch_size: int,
 ) -> tuple[list[Path], Path | None]:
-    """Run a run-scope stage over every staged batch; re-batch the survivors by `doc_id`.
+    """Run a run-scope stage over every staged batch.
+
+    Dedup streams (`run_dedup`: sketches per batch, decisions from the sketches, decisions
+    applied per batch), so the run is never held in memory. Any other run-scope stage gets
+    the run as one table, its survivors re-batched by `doc_id`.
 
     Returns the new batches and, when the stage produced signatures of the kept documents
     (dedup), the staged file that holds them for the index update after the commit.
     """
-    import pyarrow.compute as pc
+    from curation.dedup.stage import DedupStage
 
+    if isinstance(stage, DedupStage):
+        return run_dedup(
+            stage.cfg,
+            batches,
+            run_id=run_id,
+            paths=paths,
+            index=stage.index,
+            memory_limit=stage.memory_limit,
+        )
     finished = paths.done(str(stage.name))
     if finished is not None:
-        signatures_done = paths.root / "signatures.parquet"
-        return finished["outputs"], signatures_done if signatures_done.exists() else None
-    table = read_staged(batches)
-    result = run_stage(stage, table, run_id)
+        return finished["outputs"], None
+    result = run_stage(stage, read_staged(batches), run_id)
     write_atomic(result.ledger, paths.ledger / f"{stage.name}-run.parquet")
     kept = conform(result.table).sort_by("doc_id")
-    signatures_path = None
-    signatures = result.artifacts.get("signatures")
-    if signatures is not None and signatures.num_rows:
-        signatures = signatures.filter(
-            pc.is_in(signatures.column("doc_id"), value_set=kept.column("doc_id"))
-        )
-        signatures_path = write_atomic(signatures, paths.root / "signatures.parquet")
     staged = [
         write_atomic(
             kept.slice(start, batch_size),
@@ -279,7 +289,181 @@ def run_run_stage(
         for number, start in enumerate(range(0, max(kept.num_rows, 1), batch_size))
     ]
     paths.mark_done(str(stage.name), staged)
-    return staged, signatures_path
+    return staged, None
+
+
+# Dedup's work files (sketches, DuckDB partitions, decisions per batch) live inside the staged
+# documents' folder: sketches under `verify: exact` hold shingle hashes of unredacted text, so
+# they go wherever the staged batches go (removed after the commit or a failure).
+_DEDUP_WORK = "dedup-work"
+
+
+@dataclass(frozen=True)
+class DedupPlan:
+    """What the dedup decision step hands to the per-batch apply step: one decisions file
+    per staged batch (same order), the kept documents' signature rows for the index (None
+    without any) and the counts."""
+
+    decisions: list[Path]
+    signatures: Path | None
+    stats: dict[str, Any]
+
+
+def dedup_done(paths: RunPaths) -> tuple[list[Path], Path | None] | None:
+    """The dedup outputs of a run that finished its dedup before being interrupted."""
+    finished = paths.done(str(Stage.DEDUP))
+    if finished is None:
+        return None
+    signatures = paths.root / "signatures.parquet"
+    return finished["outputs"], signatures if signatures.exists() else None
+
+
+def sketch_dedup_batch(batch: Path, *, cfg: DedupConfig, paths: RunPaths) -> Path:
+    """Signatures (and under `verify: exact`, shingle sets) of one staged batch, as a small
+    Parquet file of ids and hashes: the only dedup step that reads text, one batch at a time,
+    so a flow maps it over batches and workers."""
+    from curation.dedup.outofcore import sketch_batch
+    from curation.dedup.stage import index_params
+
+    out = paths.documents / _DEDUP_WORK / "sketches" / f"{batch_name(batch)}.parquet"
+    if out.exists():
+        return out  # finished before the run was interrupted (written by rename)
+    return sketch_batch(batch, out, index_params(cfg), with_sets=cfg.verify == "exact")
+
+
+def decide_dedup(
+    sketches: list[Path],
+    batches: list[Path],
+    *,
+    cfg: DedupConfig,
+    paths: RunPaths,
+    index: SignatureIndex | None = None,
+    memory_limit: str | None = "8GB",
+) -> DedupPlan:
+    """Exact and near-duplicate decisions of the whole run from its sketches alone.
+
+    DuckDB and polars group the signatures, band hashes and candidate pairs on disk
+    (`curation.dedup.outofcore`); what this process holds is ids, node numbers, the edges and
+    the signatures of documents with a candidate pair. The decisions are cut into one file
+    per batch for `apply_dedup_batch`.
+    """
+    from curation.dedup.outofcore import deduplicate_sketches, split_assignments
+
+    work = paths.documents / _DEDUP_WORK
+    counts = [pq.read_metadata(s).num_rows for s in sketches]
+    outs = [work / "decisions" / f"{batch_name(b)}.parquet" for b in batches]
+    if not sum(counts):
+        return DedupPlan(outs_empty(outs), None, {"documents": 0, "kept": 0})
+    result = deduplicate_sketches(
+        sketches, work / "engine", cfg, memory_limit=memory_limit, index=index
+    )
+    decisions = split_assignments(result.assignments, list(zip(outs, counts, strict=True)))
+    signatures = None
+    if result.signatures is not None and pq.read_metadata(result.signatures).num_rows:
+        signatures = paths.root / "signatures.parquet"
+        result.signatures.replace(signatures)
+    import shutil
+
+    shutil.rmtree(work / "engine", ignore_errors=True)
+    return DedupPlan(decisions, signatures, result.stats)
+
+
+def outs_empty(outs: list[Path]) -> list[Path]:
+    """Empty decisions files (a run without documents)."""
+    from curation.dedup.outofcore import write_empty_assignments
+
+    for out in outs:
+        write_empty_assignments(out)
+    return outs
+
+
+def apply_dedup_batch(
+    batch: Path, decisions: Path, *, cfg: DedupConfig, run_id: str, paths: RunPaths
+) -> Path:
+    """Apply one batch's dedup decisions: `dedup_cluster` filled, duplicates dropped, one
+    ledger row per document, written as `dedup-<batch>.parquet` like a batch stage's output."""
+    import numpy as np
+    import pyarrow as pa
+
+    from curation.dedup.stage import dedup_details
+    from curation.stage import StageDecision
+
+    name = f"{Stage.DEDUP}-{batch_name(batch)}.parquet"
+    output = paths.documents / name
+    if output.exists() and (paths.ledger / name).exists():
+        return output
+    table = conform(pq.read_table(batch))
+    decided = pq.read_table(decisions)
+    if (
+        not decided.column("doc_id")
+        .cast(pa.string())
+        .equals(table.column("doc_id").cast(pa.string()))
+    ):
+        raise ValueError(f"dedup decisions {decisions.name} do not match batch {batch.name}")
+    n = table.num_rows
+    drop = decided.column("duplicate").to_numpy(zero_copy_only=False).astype(bool)
+    cluster_id = decided.column("cluster_id").combine_chunks().cast(pa.string())
+    similarity = np.asarray(decided.column("similarity").to_numpy(), np.float64)
+    decision = StageDecision.from_masks(
+        n,
+        drop=drop,
+        reason=decided.column("reason"),
+        details=dedup_details(cluster_id, similarity, drop, cfg.threshold),
+    )
+    field = table.schema.get_field_index("dedup_cluster")
+    if field >= 0:
+        table = table.set_column(field, "dedup_cluster", cluster_id)
+    else:
+        table = table.append_column("dedup_cluster", cluster_id)
+    result = apply_decision(Stage.DEDUP, table, decision, run_id)
+    write_atomic(result.ledger, paths.ledger / name)
+    return write_atomic(conform(result.table), output)
+
+
+def finish_dedup(
+    outputs: list[Path], plan: DedupPlan, *, paths: RunPaths
+) -> tuple[list[Path], Path | None]:
+    """Record dedup as finished (a resumed run skips it) and remove its work files."""
+    import shutil
+
+    paths.mark_done(str(Stage.DEDUP), outputs)
+    shutil.rmtree(paths.documents / _DEDUP_WORK, ignore_errors=True)
+    log.info("dedup: %s", {k: v for k, v in plan.stats.items() if k != "phase_seconds"})
+    return outputs, plan.signatures
+
+
+def run_dedup(
+    cfg: DedupConfig,
+    batches: list[Path],
+    *,
+    run_id: str,
+    paths: RunPaths,
+    index: SignatureIndex | None = None,
+    memory_limit: str | None = "8GB",
+) -> tuple[list[Path], Path | None]:
+    """Dedup of a run in this process, streaming: sketch each batch, decide from the
+    sketches, apply each batch's decisions (the flow runs the same steps as tasks)."""
+    done = dedup_done(paths)
+    if done is not None:
+        return done
+    if not batches:
+        batches = [empty_batch(paths)]
+    sketches = [sketch_dedup_batch(b, cfg=cfg, paths=paths) for b in batches]
+    plan = decide_dedup(
+        sketches, batches, cfg=cfg, paths=paths, index=index, memory_limit=memory_limit
+    )
+    outputs = [
+        apply_dedup_batch(b, d, cfg=cfg, run_id=run_id, paths=paths)
+        for b, d in zip(batches, plan.decisions, strict=True)
+    ]
+    return finish_dedup(outputs, plan, paths=paths)
+
+
+def empty_batch(paths: RunPaths) -> Path:
+    """An empty staged batch, so a run without documents still has one dedup output."""
+    from curation.schema import empty_documents
+
+    return write_atomic(empty_documents(), paths.documents / "empty-00000.parquet")
 
 
 def finished_batches(stage: Stage, batches: list[Path], paths: RunPaths) -> int:

@@ -22,14 +22,20 @@ from prefect.futures import wait
 from catalogs.commit import RunSummary, commit_run
 from curation.pipeline import (
     STAGES,
+    DedupPlan,
+    apply_dedup_batch,
     build_stage,
+    decide_dedup,
     decision_fingerprints,
+    dedup_done,
+    finish_dedup,
     finished_batches,
     ingest_to_staging,
     known_inputs_path,
     persist_known_inputs,
     run_batch_stage,
     run_run_stage,
+    sketch_dedup_batch,
     stage_class,
     text_bytes,
 )
@@ -139,6 +145,64 @@ def run_stage_task(
     return run_run_stage(
         stage, batches, run_id=run_id, paths=paths, batch_size=spec.runner.batch_size
     )
+
+
+@task(cache_policy=NO_CACHE, task_run_name="dedup-sketch")
+def dedup_sketch_task(batch: Path, spec: DatasetSpec, paths: RunPaths) -> Path:
+    """Dedup's signatures of one staged batch: the only dedup step that reads text."""
+    return sketch_dedup_batch(batch, cfg=spec.dedup, paths=paths)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="dedup-decide")
+def dedup_decide_task(
+    sketches: list[Path],
+    batches: list[Path],
+    spec: DatasetSpec,
+    paths: RunPaths,
+    index_root: Path | None,
+) -> DedupPlan:
+    """Dedup's decisions over the run's sketches (ids and hashes, no text); returns paths."""
+    from curation.dedup.index import SignatureIndex
+
+    index = SignatureIndex.open(index_root) if index_root is not None else None
+    return decide_dedup(sketches, batches, cfg=spec.dedup, paths=paths, index=index)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="dedup-apply")
+def dedup_apply_task(
+    batch: Path, decisions: Path, spec: DatasetSpec, run_id: str, paths: RunPaths
+) -> Path:
+    """One batch's dedup decisions applied: its survivors and ledger rows staged."""
+    return apply_dedup_batch(batch, decisions, cfg=spec.dedup, run_id=run_id, paths=paths)
+
+
+def dedup_batches(
+    batches: list[Path],
+    spec: DatasetSpec,
+    run_id: str,
+    paths: RunPaths,
+    index_root: Path | None,
+) -> tuple[list[Path], Path | None]:
+    """Dedup as tasks that pass paths: sketches mapped over batches, one decision task over
+    the sketches, the decisions applied mapped over batches again. The flow process holds
+    only paths and counts; the decision task, ids, hashes and the candidate pairs."""
+    done = dedup_done(paths)
+    if done is not None:
+        return done
+    if not batches:
+        from curation.pipeline import empty_batch
+
+        batches = [empty_batch(paths)]
+    sketching = dedup_sketch_task.map(batches, unmapped(spec), unmapped(paths))
+    wait(sketching)
+    sketches = [f.result() for f in sketching]
+    plan = dedup_decide_task(sketches, batches, spec, paths, index_root)
+    futures = dedup_apply_task.map(
+        batches, plan.decisions, unmapped(spec), unmapped(run_id), unmapped(paths)
+    )
+    wait(futures)
+    outputs = [f.result() for f in futures]
+    return finish_dedup(outputs, plan, paths=paths)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, task_run_name="commit")
@@ -335,7 +399,10 @@ def _stages(
                 index = index_root if previous is not None else None
                 if index is not None:
                     ensure_index_task(settings, spec, index_root)
-                batches, signatures = run_stage_task(name, batches, spec, run_id, paths, index)
+                if name is Stage.DEDUP:
+                    batches, signatures = dedup_batches(batches, spec, run_id, paths, index)
+                else:
+                    batches, signatures = run_stage_task(name, batches, spec, run_id, paths, index)
     volume["commit"] = text_bytes(batches)
     with timed(timings, "commit"):
         summary = commit_task(

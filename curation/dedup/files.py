@@ -179,7 +179,8 @@ def _dedup_out_of_core(
     }
 
 
-_STAGE_ROW_GROUP = 100_000  # rows per staging row group: one sketch task each
+# rows per staging row group at most (one sketch task each); `group_rows` caps it by bytes too
+_STAGE_ROW_GROUP = 100_000
 
 
 def _stage(
@@ -188,15 +189,23 @@ def _stage(
     """Stream the input to Parquet with `doc_id` (string), `text` and the original `source_id`,
     then check ids (present, unique) with DuckDB, which spills where a hash set would not fit.
     """
-    from curation.dedup.outofcore import connect, sql_path
+    from curation.dedup.outofcore import connect, group_rows, sql_path
 
     try:
         lazy = _scan(path, text_field, id_field)
+        # a cheap streaming pass sizes the row groups by bytes as well as rows
+        counts = lazy.select(
+            pl.len().alias("rows"),
+            pl.col(text_field).cast(pl.String).str.len_bytes().sum().alias("bytes"),
+        ).collect(engine="streaming")
+        rows_per_group = group_rows(
+            int(counts["rows"][0]), int(counts["bytes"][0] or 0), _STAGE_ROW_GROUP
+        )
         lazy.select(
             pl.col(id_field).cast(pl.String).alias("doc_id"),
             pl.col(text_field).cast(pl.String).alias("text"),
             pl.col(id_field).alias("source_id"),
-        ).sink_parquet(staging, row_group_size=_STAGE_ROW_GROUP)
+        ).sink_parquet(staging, row_group_size=rows_per_group)
     except DedupInputError:
         raise
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:

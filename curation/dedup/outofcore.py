@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curation.dedup import cluster
@@ -71,6 +72,30 @@ from curation.dedup.stage import DedupOutcome, dedup_details, index_params
 from curation.stage import StageDecision
 
 log = logging.getLogger(__name__)
+
+# Bytes of one staging row group, at most: a sketch task reads a whole row group's text, so
+# rows alone (100,000 long documents) would not bound it.
+ROW_GROUP_BYTES = 64 * 2**20
+
+
+def group_rows(rows: int, nbytes: int, max_rows: int, max_bytes: int | None = None) -> int:
+    """Rows per row group: `max_rows`, fewer where the average row would take a group past
+    `max_bytes`.
+
+    Examples
+    --------
+    >>> group_rows(1_000_000, 10**8, 100_000)  # 100-byte rows: the row cap holds
+    100000
+    >>> group_rows(1_000_000, 2**30, 100_000, max_bytes=64 * 2**20)  # ~1 KiB rows
+    62500
+    """
+    if max_bytes is None:
+        max_bytes = ROW_GROUP_BYTES
+    if rows <= 0 or nbytes <= 0:
+        return max_rows
+    per_row = nbytes / rows
+    return max(1, min(max_rows, int(max_bytes // per_row)))
+
 
 _EXACT, _NEAR = 1, 2  # reason codes of the assignments, mapped to DedupReason in SQL
 _FETCH = 65536  # rows per Arrow batch streamed out of DuckDB
@@ -118,7 +143,7 @@ def _rank(con, files: list[str], columns: set[str], rule: str, out: Path) -> int
     the numbering the sketch tasks use, whatever order DuckDB scans in. The rank columns and
     their order come from `curation.dedup.ranking`, as the in-memory stage's do.
     """
-    select = rank_select_sql(rule, columns)
+    select = _rank_select(rule, columns)
     parts, offset = [], 0
     for file in files:
         parts.append(
@@ -135,6 +160,17 @@ def _rank(con, files: list[str], columns: set[str], rule: str, out: Path) -> int
         """
     )
     return offset
+
+
+def _rank_select(rule: str, columns: set[str]) -> str:
+    """`rank_select_sql` over documents, or over sketches (`sketch_batch` files), which carry
+    each text's byte length in `length` instead of the text."""
+    if "text" in columns or "length" not in columns:
+        return rank_select_sql(rule, columns)
+    select = rank_select_sql(rule, columns)
+    if "0 AS length" in select:
+        select = select.replace("0 AS length", "coalesce(length, 0)::BIGINT AS length")
+    return select
 
 
 def sql_list(paths: list[Path] | list[str]) -> str:
@@ -218,6 +254,37 @@ def deduplicate_parquet(
                 first_row += metadata.row_group(group).num_rows
         _run_tasks(_sketch_row_group, tasks, dask_scheduler, "sketch")
         (work / "nodes.npy").unlink()
+    return _decide(
+        con,
+        work,
+        n,
+        cfg,
+        index=index,
+        phase=phase,
+        dask_scheduler=dask_scheduler,
+        keep_signatures=keep_signatures,
+        started=started,
+    )
+
+
+def _decide(
+    con,
+    work: Path,
+    n: int,
+    cfg: DedupConfig,
+    *,
+    index: SignatureIndex | None,
+    phase: _Phases,
+    dask_scheduler: Any,
+    keep_signatures: bool,
+    started: float,
+) -> OutOfCoreResult:
+    """Steps 3-7 over `signatures/` and `bands/band=<b>/` (and `shingles/` under
+    `verify: exact`) in `work`, whichever way they were written: exact copies, candidates,
+    verification, clusters and the assignments file."""
+    params = index_params(cfg)
+    n_bands = params["bands"]
+    exact_sets = cfg.verify == "exact"
     sig_glob = sql_path(work / "signatures" / "*.parquet")
 
     # 3. exact copies: every copy points at the best node with its text key; only the copies
@@ -546,7 +613,8 @@ def deduplicate_table(
         Path(work_dir).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="dedup-", dir=work_dir))
     try:
-        pq.write_table(staged, work / "input.parquet", row_group_size=row_group_size)
+        rows = group_rows(staged.num_rows, staged.nbytes, row_group_size)
+        pq.write_table(staged, work / "input.parquet", row_group_size=rows)
         del staged
         result = deduplicate_parquet(
             work / "input.parquet",
@@ -859,3 +927,241 @@ def _matrix(column: pa.Array | pa.ChunkedArray, rows: int, num_perm: int) -> np.
     return np.asarray(column.flatten().to_numpy(zero_copy_only=False), np.uint32).reshape(
         rows, num_perm
     )
+
+
+# Rows of one staged batch sketched at a time (the kernels' own chunk): with the batch's text,
+# its token and shingle arrays are the peak of a sketch task.
+SKETCH_ROWS = 16_384
+
+
+def sketch_schema(params: dict[str, Any], *, with_sets: bool) -> pa.Schema:
+    """The columns of a `sketch_batch` file: rank inputs (the text's byte length instead of
+    the text), exact-text key, signature, and under `verify: exact` the shingle set."""
+    fields = [
+        pa.field("doc_id", pa.string()),
+        pa.field("modified_at", pa.timestamp("us", tz="UTC")),
+        pa.field("license_category", pa.string()),
+        pa.field("length", pa.int64()),
+        pa.field("key_hi", pa.uint64()),
+        pa.field("key_lo", pa.uint64()),
+        pa.field("nonempty", pa.bool_()),
+        pa.field("signature", pa.list_(pa.uint32(), params["num_perm"])),
+    ]
+    if with_sets:
+        fields.append(pa.field("shingles", pa.list_(pa.uint32())))
+    return pa.schema(fields)
+
+
+def sketch_batch(
+    batch: str | Path, out: str | Path, params: dict[str, Any], *, with_sets: bool = False
+) -> Path:
+    """Sketch one staged batch of documents into `out`: the only dedup step that reads text.
+
+    A plain function of paths and small values, so a flow maps it over batches (on Dask
+    workers too); `deduplicate_sketches` decides over the files it writes without any text.
+    Rows keep the batch's order. The file is written beside `out` and renamed, so a file at
+    `out` is always complete (a resumed run keeps it).
+    """
+    source = pq.ParquetFile(batch)
+    names = set(source.schema_arrow.names)
+    wanted = [c for c in ("doc_id", "text", "modified_at", "license_category") if c in names]
+    schema = sketch_schema(params, with_sets=with_sets)
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    with pq.ParquetWriter(partial, schema) as writer:
+        for record_batch in source.iter_batches(SKETCH_ROWS, columns=wanted):
+            chunk = rank_inputs(pa.Table.from_batches([record_batch]))
+            n = chunk.num_rows
+            text = chunk.column("text")
+            shingled = shingle_batch(text, params["ngram"])
+            sig = signatures(shingled, params["num_perm"], params["seed"])
+            length = pc.fill_null(pc.binary_length(text), 0).cast(pa.int64())
+            columns = {
+                "doc_id": chunk.column("doc_id"),
+                "modified_at": chunk.column("modified_at")
+                if "modified_at" in chunk.column_names
+                else pa.nulls(n, pa.timestamp("us", tz="UTC")),
+                "license_category": chunk.column("license_category")
+                if "license_category" in chunk.column_names
+                else pa.nulls(n, pa.string()),
+                "length": length,
+                "key_hi": shingled.text_key[:, 0],
+                "key_lo": shingled.text_key[:, 1],
+                "nonempty": shingled.counts() > 0,
+                "signature": _fixed_list(sig, params["num_perm"]),
+            }
+            if with_sets:
+                columns["shingles"] = sets_column(shingled)
+            writer.write_table(pa.table(columns).cast(schema))
+            del chunk, text, shingled
+    partial.replace(target)
+    return target
+
+
+def deduplicate_sketches(
+    sketches: list[str | Path],
+    work_dir: str | Path,
+    cfg: DedupConfig,
+    *,
+    memory_limit: str | None = None,
+    dask_scheduler: Any = None,
+    index: SignatureIndex | None = None,
+    keep_signatures: bool = True,
+) -> OutOfCoreResult:
+    """`deduplicate_parquet`'s decisions over `sketch_batch` files instead of documents.
+
+    The rows of the sketches, in order, are the run's documents; the assignments file has one
+    row per sketch row in that order, and the kept documents' signature rows (with their
+    shingle sets under `verify: exact`, read from the sketches) go to
+    `OutOfCoreResult.signatures`. No text is read: candidate pairs are verified from
+    signatures, and under `verify: exact` from the sketches' shingle sets, loaded only for
+    documents of a remaining pair. Decisions equal `deduplicate`'s on the same documents.
+    """
+    started = time.perf_counter()
+    phase = _Phases()
+    files = [str(p) for p in sketches]
+    if not files:
+        raise DedupInputError("no sketches to deduplicate")
+    params = index_params(cfg)
+    if index is not None:
+        index.check_params(params)
+    work = Path(work_dir)
+    if work.exists():
+        shutil.rmtree(work)
+    exact_sets = cfg.verify == "exact"
+    columns = set(pq.read_schema(files[0]).names)
+    if exact_sets and "shingles" not in columns:
+        raise DedupInputError("verify: exact needs sketches written with their shingle sets")
+    for sub in ("signatures", "bands", "pairs", "duckdb-tmp") + (
+        ("shingles",) if exact_sets else ()
+    ):
+        (work / sub).mkdir(parents=True)
+    con = connect(work, memory_limit)
+
+    with phase("rank"):
+        n = _rank(con, files, columns, cfg.representative, work / "rank.parquet")
+        node_of_row = np.empty(n, np.int64)
+        ranks = pq.read_table(work / "rank.parquet")
+        node_of_row[ranks.column("row").to_numpy()] = ranks.column("node").to_numpy()
+        del ranks
+        np.save(work / "nodes.npy", node_of_row)
+        del node_of_row
+        (work / "rank.parquet").unlink()
+
+    # signatures with their node ids, band hashes per band: one task per sketch file
+    with phase("sketch"):
+        for b in range(params["bands"]):
+            (work / "bands" / f"band={b}").mkdir()
+        tasks, first_row = [], 0
+        for number, file in enumerate(files):
+            tasks.append((file, first_row, str(work), f"{number:06d}", params, exact_sets))
+            first_row += pq.ParquetFile(file).metadata.num_rows
+        _run_tasks(_place_sketch, tasks, dask_scheduler, "place")
+        (work / "nodes.npy").unlink()
+    return _decide(
+        con,
+        work,
+        n,
+        cfg,
+        index=index,
+        phase=phase,
+        dask_scheduler=dask_scheduler,
+        keep_signatures=keep_signatures,
+        started=started,
+    )
+
+
+def _place_sketch(
+    file: str, first_row: int, work_dir: str, name: str, params: dict[str, Any], with_sets: bool
+) -> int:
+    """One sketch file's rows under their node ids: signatures to `signatures/`, band hashes
+    to `bands/band=<b>/`, shingle sets to `shingles/` (`_sketch_row_group`'s layout)."""
+    work = Path(work_dir)
+    parquet = pq.ParquetFile(file)
+    size = parquet.metadata.num_rows
+    nodes = np.array(np.load(work / "nodes.npy", mmap_mode="r")[first_row : first_row + size])
+    columns = ["doc_id", "key_hi", "key_lo", "nonempty", "signature"]
+    row = 0
+    for part, record_batch in enumerate(
+        parquet.iter_batches(_FETCH, columns=columns + (["shingles"] if with_sets else []))
+    ):
+        k = record_batch.num_rows
+        batch_nodes = nodes[row : row + k]
+        nonempty = record_batch.column("nonempty").to_numpy(zero_copy_only=False).astype(bool)
+        sig = _matrix(record_batch.column("signature"), k, params["num_perm"])
+        pq.write_table(
+            pa.table(
+                {
+                    "node": batch_nodes,
+                    "row": np.arange(first_row + row, first_row + row + k, dtype=np.int64),
+                    "doc_id": record_batch.column("doc_id"),
+                    "key_hi": record_batch.column("key_hi"),
+                    "key_lo": record_batch.column("key_lo"),
+                    "nonempty": nonempty,
+                    "signature": _fixed_list(sig, params["num_perm"]),
+                }
+            ),
+            work / "signatures" / f"part-{name}-{part:06d}.parquet",
+        )
+        if with_sets:
+            pq.write_table(
+                pa.table({"node": batch_nodes, "shingles": record_batch.column("shingles")}),
+                work / "shingles" / f"part-{name}-{part:06d}.parquet",
+            )
+        bands = band_hashes(sig[nonempty], params["bands"], params["rows"])
+        for b in range(params["bands"]):
+            pq.write_table(
+                pa.table({"node": batch_nodes[nonempty], "hash": bands[:, b]}),
+                work / "bands" / f"band={b}" / f"part-{name}-{part:06d}.parquet",
+            )
+        row += k
+    return row
+
+
+def split_assignments(assignments: str | Path, outs: list[tuple[Path, int]]) -> list[Path]:
+    """Cut an assignments file (rows in input order) into one file per input batch, given
+    each batch's (output path, row count), streaming: a batch's decisions are then applied
+    by reading only that file and that batch."""
+    reader = pq.ParquetFile(assignments)
+    stream = reader.iter_batches(_FETCH)
+    pending: list[pa.RecordBatch] = []
+    written = []
+    for path, count in outs:
+        parts, need = [], count
+        while need:
+            if not pending:
+                pending.append(next(stream))
+            head = pending.pop(0)
+            take = min(need, head.num_rows)
+            parts.append(head.slice(0, take))
+            if take < head.num_rows:
+                pending.insert(0, head.slice(take))
+            need -= take
+        table = (
+            pa.Table.from_batches(parts, reader.schema_arrow)
+            if parts
+            else reader.schema_arrow.empty_table()
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path)
+        written.append(path)
+    return written
+
+
+ASSIGNMENTS_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string()),
+        pa.field("cluster_id", pa.string()),
+        pa.field("duplicate", pa.bool_()),
+        pa.field("reason", pa.string()),
+        pa.field("similarity", pa.float64()),
+    ]
+)
+
+
+def write_empty_assignments(path: Path) -> Path:
+    """An assignments file without rows (a batch of a run without documents)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(ASSIGNMENTS_SCHEMA.empty_table(), path)
+    return path
