@@ -16,14 +16,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curation.exceptions import CurationError
-from curation.ledger import concat_ledgers, reconcile
+from curation.ledger import concat_ledgers
 from curation.pii.config import policy_fingerprint
 from curation.runs import RunPaths
-from curation.schema import conform
 from curation.stage import Stage
-from curation.tabular import read_staged
 
 if TYPE_CHECKING:
+    from pyiceberg.table import Table
+
     from catalogs.registry import CatalogSettings
     from curation.spec import DatasetSpec
 
@@ -72,7 +72,13 @@ class RunSummary:
 
 
 def collect_ledger(paths: RunPaths) -> pa.Table:
-    return concat_ledgers(pq.read_table(p) for p in sorted(paths.ledger.glob("*.parquet")))
+    """A run's whole ledger in memory (for inspection and small runs; `commit_run` streams)."""
+    return concat_ledgers(pq.read_table(p) for p in ledger_files(paths))
+
+
+def ledger_files(paths: RunPaths) -> list[Path]:
+    """The run's ledger parts, one Parquet file per stage and batch."""
+    return sorted(paths.ledger.glob("*.parquet"))
 
 
 def commit_run(
@@ -95,9 +101,13 @@ def commit_run(
     a ledger row of stage `incremental` (`removal_ledger`): `source_deleted` when its input is
     gone, `superseded` when its input changed and was ingested again. They are decisions about
     the previous version, not about this run's inputs, so the reconciliation leaves them out.
-    """
-    import pyarrow.compute as pc
 
+    Nothing here holds the run's documents: the reconciliation and the previous version's
+    leavers are DuckDB queries over the staged Parquet files (the previous version's keys are
+    first copied to a staged file, one data file at a time), and `commit_version` writes the
+    version's data files from the final batches one bounded group at a time.
+    """
+    from catalogs.reconcile import reconcile_files
     from catalogs.registry import open_catalog
     from catalogs.versions import (
         VersionChanges,
@@ -107,34 +117,24 @@ def commit_run(
         record_run_without_version,
     )
 
-    documents = read_staged(final_paths)
-    ledger = collect_ledger(paths)
+    ledger = ledger_files(paths)
+    final = [p for p in final_paths if pq.read_metadata(p).num_rows]
     catalog = open_catalog(catalog_settings)
+    scratch = paths.root / "commit"
     replaced: list[str] = []
     changes = None
     removals = None
+    kept_files = list(final)
     if previous_snapshot_id is not None:
-        carried_ids = ledger.filter(
-            pc.equal(ledger.column("stage"), Stage.INCREMENTAL.value)
-        ).column("doc_id")
-        previous = (
-            load_dataset_table(catalog, spec.table_name)
-            .scan(snapshot_id=previous_snapshot_id)
-            .to_arrow()
+        table = load_dataset_table(catalog, spec.table_name)
+        carried, removals = previous_version_split(
+            table, previous_snapshot_id, ledger, run_id, scratch
         )
-        in_carried = pc.is_in(previous.column("doc_id"), value_set=carried_ids.combine_chunks())
-        removed = previous.filter(pc.invert(in_carried)).column("doc_id").combine_chunks()
+        kept_files.append(carried)
+        removed = removals.column("doc_id").combine_chunks()
         replaced = removed.to_pylist()
-        removals = removal_ledger(previous.filter(pc.invert(in_carried)), ledger, run_id)
-        changes = VersionChanges(base=previous_snapshot_id, removed=removed, added=documents)
-        documents = pa.concat_tables([conform(previous.filter(in_carried)), documents])
-    documents = documents.sort_by("doc_id")
-    ingest = ledger.filter(pc.equal(ledger.column("stage"), Stage.INGEST.value))
-    check = reconcile(
-        ledger,
-        ingest.column("doc_id").combine_chunks(),
-        documents.column("doc_id").combine_chunks(),
-    )
+        changes = VersionChanges(base=previous_snapshot_id, removed=removed, added=final)
+    check = reconcile_files(ledger, kept_files, spill_dir=scratch / "spill")
     if not check.ok:
         raise LedgerDoesNotReconcile(
             f"ledger does not reconcile, nothing committed: {'; '.join(check.problems)} "
@@ -142,7 +142,7 @@ def commit_run(
         )
     summary = check.as_dict()
     removed_counts = removal_counts(removals)
-    if changes is not None and not len(changes.removed) and not changes.added.num_rows:
+    if changes is not None and not len(changes.removed) and not final:
         # nothing new, changed or deleted at the sources: the newest version stays current
         record_run_without_version(catalog, spec.table_name, ledger, run_id)
         newest = get_version(catalog, spec.table_name)
@@ -158,7 +158,7 @@ def commit_run(
     version = commit_version(
         catalog,
         spec.table_name,
-        documents,
+        final,
         ledger,
         run_id=run_id,
         spec_fingerprint=spec.fingerprint,
@@ -187,6 +187,57 @@ def commit_run(
     )
 
 
+PREVIOUS_KEY_COLUMNS = ("doc_id", "source_id", "source_uri", "content_sha256")
+
+
+def previous_version_split(
+    table: Table, snapshot_id: int, ledger: list[Path], run_id: str, scratch: Path
+) -> tuple[Path, pa.Table]:
+    """Which rows of the previous version stay and which leave, without reading its documents.
+
+    The previous snapshot's keys (`PREVIOUS_KEY_COLUMNS`, no text) are copied to a staged
+    Parquet file one data file at a time; DuckDB then semi-joins them with this run's carried
+    ids (ledger stage `incremental`) into `carried.parquet` (the doc ids that stay, for the
+    reconciliation), and anti-joins them into the leavers, each marked by whether this run
+    ingested its id again. Returns that file and the leavers' ledger rows (`removal_ledger`).
+    """
+    from catalogs.reconcile import connect, parquet_relation
+    from catalogs.versions import scan_snapshot_batches
+
+    scratch.mkdir(parents=True, exist_ok=True)
+    keys_path = scratch / "previous-keys.parquet"
+    schema = pa.schema([pa.field(c, pa.string()) for c in PREVIOUS_KEY_COLUMNS])
+    with pq.ParquetWriter(keys_path, schema) as writer:
+        for rows in scan_snapshot_batches(table, snapshot_id, PREVIOUS_KEY_COLUMNS):
+            writer.write_table(rows.select(list(PREVIOUS_KEY_COLUMNS)).cast(schema))
+    carried_path = scratch / "carried.parquet"
+    keys = str(keys_path).replace("'", "''")
+    with connect(scratch / "spill") as db:
+        db.execute(
+            "CREATE VIEW ledger AS " + parquet_relation(ledger, "doc_id, stage")
+            if ledger
+            else "CREATE VIEW ledger AS SELECT CAST(NULL AS VARCHAR) AS doc_id, "
+            "CAST(NULL AS VARCHAR) AS stage WHERE false"
+        )
+        db.execute(f"CREATE VIEW previous AS SELECT * FROM read_parquet('{keys}')")
+        db.execute(
+            "CREATE VIEW carried_ids AS SELECT doc_id FROM ledger "
+            f"WHERE stage = '{Stage.INCREMENTAL.value}'"
+        )
+        target = str(carried_path).replace("'", "''")
+        db.execute(
+            "COPY (SELECT doc_id FROM previous SEMI JOIN carried_ids USING (doc_id)) "
+            f"TO '{target}' (FORMAT parquet)"
+        )
+        leaving = db.execute(
+            "SELECT p.doc_id, p.source_id, p.source_uri, p.content_sha256, "
+            "p.doc_id IN (SELECT doc_id FROM ledger "
+            f"WHERE stage = '{Stage.INGEST.value}') AS again "
+            "FROM previous p ANTI JOIN carried_ids USING (doc_id) ORDER BY p.doc_id"
+        ).fetch_arrow_table()
+    return carried_path, _removal_rows(leaving, run_id)
+
+
 class RemovalReason:
     """Why a document of the previous version is not in the new one (ledger reasons)."""
 
@@ -213,13 +264,19 @@ def removal_ledger(removed: pa.Table, ledger: pa.Table, run_id: str) -> pa.Table
     """
     import pyarrow.compute as pc
 
-    from curation.ledger import details_json, ledger_table
-    from curation.stage import Decision
-
     ingested = ledger.filter(pc.equal(ledger.column("stage"), Stage.INGEST.value)).column("doc_id")
     again = pc.fill_null(
         pc.is_in(removed.column("doc_id"), value_set=ingested.combine_chunks()), False
-    ).to_pylist()
+    )
+    return _removal_rows(removed.append_column("again", again), run_id)
+
+
+def _removal_rows(removed: pa.Table, run_id: str) -> pa.Table:
+    """`removal_ledger`'s rows from the leavers' keys and `again` (ingested again this run)."""
+    from curation.ledger import details_json, ledger_table
+    from curation.stage import Decision
+
+    again = [bool(a) for a in removed.column("again").to_pylist()]
     return ledger_table(
         run_id,
         Stage.INCREMENTAL.value,

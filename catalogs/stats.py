@@ -19,6 +19,7 @@ survivors are the documents of the version.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -119,6 +120,163 @@ def stats_property(documents: pa.Table, ledger: pa.Table) -> str:
     """The `curate.stats` snapshot property of a version being committed (compact JSON)."""
     stats = compute_version_stats(documents, ledger, at_commit=True)
     return json.dumps(stats, separators=(",", ":"))
+
+
+class StatsAccumulator:
+    """The stats of `compute_version_stats`, taken one batch of rows at a time.
+
+    A version that outgrows memory is committed batch by batch, so its stats are merged from
+    per-batch partial aggregates: sums, value counts, histogram bins, min and max. Every field
+    is a sum over documents (a document is in one batch), so the merged stats equal those of
+    the whole table.
+
+    Examples
+    --------
+    >>> docs = pa.table({"doc_id": ["a", "b"], "text": ["one two", "three"]})
+    >>> stats = StatsAccumulator()
+    >>> stats.add(docs.slice(0, 1)); stats.add(docs.slice(1))
+    >>> result = stats.result(_decision_counts(pa.table({"stage": ["ingest"] * 2,
+    ...     "decision": ["kept", "kept"], "reason": pa.nulls(2, pa.string())})))
+    >>> result["documents"], result["tokens"], result["kept"]
+    (2, 3, 2)
+    """
+
+    _SUMS = ("documents", "characters", "tokens", "bytes", "source_bytes", "quality_unscored")
+    _COUNTS = (
+        ("by_source", "source_id"),
+        ("by_license", "spdx"),
+        ("by_license_category", "license_category"),
+        ("by_language", "lang"),
+        ("by_mime_type", "mime_type"),
+        ("by_extractor", "extractor"),
+    )
+
+    def __init__(self) -> None:
+        self.sums = dict.fromkeys(self._SUMS, 0)
+        self.counts: dict[str, dict[str, int]] = {name: {} for name, _ in self._COUNTS}
+        self.lengths = np.zeros(1, dtype=np.int64)
+        self.quality = np.zeros(QUALITY_BINS, dtype=np.int64)
+        self.pii_entities: dict[str, int] = {}
+        self.documents_with_pii = 0
+        self.first: Any = None
+        self.last: Any = None
+
+    def add(self, batch: pa.Table | pa.RecordBatch) -> None:
+        """Fold one batch of version rows (any subset of the document columns) in."""
+        documents = conform(
+            pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+        )
+        if documents.num_rows == 0:
+            return
+        text = documents.column("text")
+        characters = pc.fill_null(pc.utf8_length(text), 0)
+        self.sums["documents"] += documents.num_rows
+        self.sums["characters"] += _sum(characters)
+        self.sums["tokens"] += _count_tokens(text)
+        self.sums["bytes"] += _sum(pc.binary_length(text))
+        self.sums["source_bytes"] += _sum(documents.column("size_bytes"))
+        for name, column in self._COUNTS:
+            _merge(self.counts[name], _value_counts(documents.column(column)))
+        for bin_ in _length_histogram(characters):
+            exponent = int(bin_["hi"]).bit_length() - 1 if bin_["lo"] else 0
+            if exponent >= len(self.lengths):
+                self.lengths = np.pad(self.lengths, (0, exponent + 1 - len(self.lengths)))
+            self.lengths[exponent] += bin_["documents"]
+        quality, unscored = _quality_histogram(documents.column("quality_score"))
+        self.quality += np.array([b["documents"] for b in quality], dtype=np.int64)
+        self.sums["quality_unscored"] += unscored
+        entities, with_pii = _pii(documents.column("pii_counts"))
+        _merge(self.pii_entities, entities)
+        self.documents_with_pii += with_pii
+        first, last = (v.as_py() for v in pc.min_max(documents.column("modified_at")).values())
+        if first is not None and (self.first is None or first < self.first):
+            self.first = first
+        if last is not None and (self.last is None or last > self.last):
+            self.last = last
+
+    def result(
+        self, decisions: tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]
+    ) -> dict[str, Any]:
+        """The stats, with the waterfall built from `decisions` (`_decision_counts`)."""
+        waterfall = _waterfall_from_counts(*decisions)
+        by_count = _by_count
+        return {
+            "documents": self.sums["documents"],
+            "characters": self.sums["characters"],
+            "tokens": self.sums["tokens"],
+            "bytes": self.sums["bytes"],
+            "source_bytes": self.sums["source_bytes"],
+            **{name: by_count(self.counts[name]) for name, _ in self._COUNTS},
+            "length_histogram": [
+                {
+                    "lo": 0 if e == 0 else 2 ** (int(e) - 1),
+                    "hi": 1 if e == 0 else 2 ** int(e),
+                    "documents": int(self.lengths[e]),
+                }
+                for e in np.flatnonzero(self.lengths)
+            ],
+            "quality_histogram": [
+                {
+                    "lo": round(i / QUALITY_BINS, 1),
+                    "hi": round((i + 1) / QUALITY_BINS, 1),
+                    "documents": int(self.quality[i]),
+                }
+                for i in range(QUALITY_BINS)
+            ],
+            "quality_unscored": self.sums["quality_unscored"],
+            "pii_entities": by_count(self.pii_entities),
+            "documents_with_pii": self.documents_with_pii,
+            "waterfall": waterfall,
+            "inputs": waterfall[0]["inputs"] if waterfall else 0,
+            "kept": _survivors(waterfall[-1]) if waterfall else 0,
+            "time_span": {
+                "first_modified": _isoformat(self.first),
+                "last_modified": _isoformat(self.last),
+            },
+            "computed_at_commit": True,
+        }
+
+    def as_property(
+        self, decisions: tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]
+    ) -> str:
+        """The `curate.stats` snapshot property (compact JSON), as `stats_property` writes it."""
+        return json.dumps(self.result(decisions), separators=(",", ":"))
+
+
+def _merge(into: dict[str, int], counts: dict[str, int]) -> None:
+    for key, count in counts.items():
+        into[key] = into.get(key, 0) + count
+
+
+def _by_count(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def ledger_decision_counts(
+    ledger_files: list[Path],
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """Ledger rows per (stage, decision) and per (stage, reason), grouped by DuckDB over the
+    ledger's Parquet files, so a ledger of 10^7 rows is never held in memory."""
+    decided: dict[str, dict[str, int]] = {}
+    reasons: dict[str, dict[str, int]] = {}
+    if not ledger_files:
+        return decided, reasons
+    import duckdb
+
+    with duckdb.connect() as connection:
+        connection.execute("SET memory_limit = '256MB'")
+        files = [str(p) for p in ledger_files]
+        for stage, decision, count in connection.execute(
+            "SELECT stage, decision, count(*) FROM read_parquet(?) GROUP BY ALL", [files]
+        ).fetchall():
+            decided.setdefault(stage, {})[decision] = count
+        for stage, reason, count in connection.execute(
+            "SELECT stage, reason, count(*) FROM read_parquet(?) WHERE reason IS NOT NULL "
+            "GROUP BY ALL",
+            [files],
+        ).fetchall():
+            reasons.setdefault(stage, {})[reason] = count
+    return decided, reasons
 
 
 def version_stats(catalog: Catalog, reference: str) -> dict[str, Any]:
@@ -262,8 +420,13 @@ def _waterfall(ledger: pa.Table) -> list[dict[str, Any]]:
     quarantined, which counts carried documents of an incremental run as kept by the stages
     they skip. The first stage's inputs are its ledger rows.
     """
-    if ledger.num_rows == 0:
-        return []
+    return _waterfall_from_counts(*_decision_counts(ledger))
+
+
+def _decision_counts(
+    ledger: pa.Table,
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """Ledger rows per (stage, decision) and per (stage, reason) of an in-memory ledger."""
     ledger = ledger.select(["stage", "decision", "reason"])
     decided: dict[str, dict[str, int]] = {}
     grouped = ledger.group_by(["stage", "decision"]).aggregate([("stage", "count")])
@@ -278,6 +441,13 @@ def _waterfall(ledger: pa.Table) -> list[dict[str, Any]]:
         *(grouped[c].to_pylist() for c in ("stage", "reason", "stage_count")), strict=True
     ):
         reasons.setdefault(stage, {})[reason] = count
+    return decided, reasons
+
+
+def _waterfall_from_counts(
+    decided: dict[str, dict[str, int]], reasons: dict[str, dict[str, int]]
+) -> list[dict[str, Any]]:
+    """The waterfall from ledger rows counted per (stage, decision) and (stage, reason)."""
     waterfall: list[dict[str, Any]] = []
     for stage in sorted(decided, key=_stage_rank):
         counts = decided[stage]

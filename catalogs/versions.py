@@ -16,13 +16,19 @@ second copy of the ledger.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from catalogs.exceptions import CatalogError, DatasetNotFound, VersionNotFound
 from curation.ledger import LEDGER_SCHEMA, STAGE_ORDER
@@ -30,7 +36,9 @@ from curation.schema import DOCUMENT_SCHEMA, conform
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
+    from pyiceberg.manifest import DataFile
     from pyiceberg.table import Table
+    from pyiceberg.table.metadata import TableMetadata
 
 LEDGER_SUFFIX = "__ledger"
 SIDE_TABLE_SUFFIXES = (LEDGER_SUFFIX,)
@@ -38,6 +46,10 @@ PROPERTY_PREFIX = "curate."
 # Row groups of 50,000 rows (pyiceberg's default is 2^20): a page of samples, a document
 # lookup or an erasure rewrite decompresses one row group of text, not a whole file.
 TABLE_PROPERTIES = {"write.parquet.row-group-limit": "50000"}
+# A version committed from staged files is written one group of batches at a time: each group
+# (at most this many bytes of Arrow data, plus one batch) is sorted by doc_id and becomes one
+# data file, so the commit holds one group in memory, never the run.
+WRITE_GROUP_BYTES = 64 * 2**20
 _VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -47,11 +59,14 @@ class InvalidVersionName(CatalogError, ValueError):
 
 @dataclass(frozen=True)
 class VersionChanges:
-    """A version as a change of its base snapshot: rows removed (by doc id) and rows added."""
+    """A version as a change of its base snapshot: rows removed (by doc id) and rows added.
+
+    `added` is a table, or the staged Parquet files that hold the added rows.
+    """
 
     base: int
     removed: pa.Array
-    added: pa.Table
+    added: pa.Table | Sequence[Path]
 
 
 @dataclass(frozen=True)
@@ -149,8 +164,8 @@ def next_version_name(table: Table) -> str:
 def commit_version(
     catalog: Catalog,
     dataset: str,
-    documents: pa.Table,
-    ledger: pa.Table,
+    documents: pa.Table | Sequence[Path],
+    ledger: pa.Table | Sequence[Path],
     *,
     run_id: str,
     spec_fingerprint: str,
@@ -169,6 +184,13 @@ def commit_version(
     `left_version`: ledger rows of the previous version's documents that leave it (appended
     with the ledger; not counted in the version's stats, which count this run's inputs).
 
+    `documents` and `ledger` may instead be staged Parquet files (a run's final batches and
+    ledger parts): then the data files are written one bounded group at a time
+    (`WRITE_GROUP_BYTES`, each sorted by doc_id) and added in the one transaction, the stats are
+    merged per group, and the ledger is grouped by DuckDB over its files, so the commit never
+    holds the version in memory. With `changes`, `documents` are the added rows only and the
+    base snapshot's remaining rows are read one data file at a time.
+
     When a version of `run_id` exists already (a retry after the commit went through), that
     version is returned and nothing is written.
     """
@@ -183,6 +205,33 @@ def commit_version(
     name = validate_version_name(version_name) if version_name else next_version_name(table)
     if name in table.metadata.refs:
         raise ValueError(f"dataset {qualified(dataset)} already has a version named {name!r}")
+    if not isinstance(documents, pa.Table):
+        _commit_staged(
+            table,
+            ledger_table,
+            list(documents),
+            ledger,
+            run_id=run_id,
+            name=name,
+            properties={
+                **{f"{PROPERTY_PREFIX}{k}": v for k, v in (properties or {}).items()},
+                f"{PROPERTY_PREFIX}run_id": run_id,
+                f"{PROPERTY_PREFIX}spec_fingerprint": spec_fingerprint,
+                f"{PROPERTY_PREFIX}code_version": code_version,
+                f"{PROPERTY_PREFIX}version": name,
+                f"{PROPERTY_PREFIX}summary": json.dumps(
+                    summary, sort_keys=True, separators=(",", ":")
+                ),
+            },
+            changes=changes,
+            left_version=left_version,
+        )
+        return get_version(catalog, dataset, name)
+    if isinstance(ledger, pa.Table):
+        ledger_rows = ledger
+    else:
+        ledger_rows = pa.concat_tables([pq.read_table(p).cast(LEDGER_SCHEMA) for p in ledger])
+    ledger = ledger_rows
     from catalogs.stats import stats_property
 
     properties = {
@@ -224,17 +273,219 @@ def commit_version(
     return get_version(catalog, dataset, name)
 
 
-def append_run_ledger(ledger_table: Table, ledger: pa.Table, run_id: str) -> None:
-    """Append a run's ledger once: a retry finds the snapshot of its run id and appends nothing."""
-    if ledger.num_rows and not _has_run_snapshot(ledger_table, run_id):
-        ledger_table.append(
-            ledger.cast(LEDGER_SCHEMA),
-            snapshot_properties={f"{PROPERTY_PREFIX}run_id": run_id},
+def append_run_ledger(
+    ledger_table: Table,
+    ledger: pa.Table | Sequence[Path],
+    run_id: str,
+    extra: pa.Table | None = None,
+) -> None:
+    """Append a run's ledger once: a retry finds the snapshot of its run id and appends nothing.
+
+    `ledger` is a table or the run's ledger Parquet parts, which are written to the ledger
+    table one bounded group at a time; `extra` rows (the previous version's documents that
+    leave it) go into the same snapshot.
+    """
+    if _has_run_snapshot(ledger_table, run_id):
+        return
+    if isinstance(ledger, pa.Table):
+        if extra is not None and extra.num_rows:
+            ledger = pa.concat_tables([ledger.cast(LEDGER_SCHEMA), extra.cast(LEDGER_SCHEMA)])
+        if ledger.num_rows:
+            ledger_table.append(
+                ledger.cast(LEDGER_SCHEMA),
+                snapshot_properties={f"{PROPERTY_PREFIX}run_id": run_id},
+            )
+        return
+
+    def ledger_part(path: Path) -> pa.Table:
+        return pq.read_table(path).cast(LEDGER_SCHEMA)
+
+    parts: list[Iterable[pa.Table]] = [(ledger_part(p) for p in ledger)]
+    if extra is not None:
+        parts.append([extra.cast(LEDGER_SCHEMA)])
+    metadata = ledger_table.metadata
+    counter, write_uuid = itertools.count(), uuid.uuid4()
+    files = [
+        data_file
+        for group in bounded_groups(itertools.chain(*parts))
+        for data_file in write_data_files(metadata, ledger_table, group, write_uuid, counter)
+    ]
+    if files:
+        with ledger_table.transaction() as transaction:
+            snapshot = transaction.update_snapshot(
+                snapshot_properties={f"{PROPERTY_PREFIX}run_id": run_id}
+            )
+            with snapshot.fast_append() as append:
+                for data_file in files:
+                    append.append_data_file(data_file)
+
+
+def bounded_groups(
+    tables: Iterable[pa.Table],
+    *,
+    max_bytes: int | None = None,
+    sort_by: str | None = None,
+) -> Iterator[pa.Table]:
+    """Tables concatenated into groups of at most `max_bytes` (`WRITE_GROUP_BYTES`) plus one
+    table, each sorted by `sort_by` when given: bounded memory, few and large data files."""
+    limit = WRITE_GROUP_BYTES if max_bytes is None else max_bytes
+    pending: list[pa.Table] = []
+    size = 0
+
+    def flush() -> pa.Table:
+        group = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
+        pending.clear()
+        return group.sort_by(sort_by) if sort_by else group
+
+    for table in tables:
+        if not table.num_rows:
+            continue
+        pending.append(table)
+        size += table.nbytes
+        if size >= limit:
+            yield flush()
+            size = 0
+    if pending:
+        yield flush()
+
+
+def write_data_files(
+    metadata: TableMetadata,
+    table: Table,
+    rows: pa.Table,
+    write_uuid: uuid.UUID,
+    counter: itertools.count[int],
+) -> list[DataFile]:
+    """Data files of `rows` for `table` (not yet in any snapshot): pyiceberg's own writer, one
+    group at a time, so that its thread pool never holds more than this group."""
+    from pyiceberg.io.pyarrow import _dataframe_to_data_files
+
+    return list(
+        _dataframe_to_data_files(
+            table_metadata=metadata, df=rows, io=table.io, write_uuid=write_uuid, counter=counter
         )
+    )
+
+
+def scan_snapshot_batches(
+    table: Table,
+    snapshot_id: int,
+    columns: Sequence[str] | None = None,
+    *,
+    keep: Callable[[pa.Table], pa.Array] | None = None,
+) -> Iterator[pa.Table]:
+    """The rows of a snapshot one data file at a time (`columns` only), optionally filtered by
+    `keep` (a boolean mask per batch).
+
+    `DataScan.to_arrow_batch_reader` reads every file of the scan at once in its thread pool,
+    which for a large version is the whole table; this plans the files and reads them one by
+    one through pyiceberg's reader (schema projection and delete files included).
+    """
+    from pyiceberg.io.pyarrow import ArrowScan, _read_all_delete_files
+
+    scan = table.scan(snapshot_id=snapshot_id, selected_fields=tuple(columns or ("*",)))
+    for task in scan.plan_files():
+        reader = ArrowScan(table.metadata, table.io, scan.projection(), scan.row_filter)
+        deletes = _read_all_delete_files(table.io, [task])
+        for batch in reader._record_batches_from_scan_tasks_and_deletes([task], deletes):
+            rows = pa.Table.from_batches([batch])
+            if keep is not None:
+                rows = rows.filter(keep(rows))
+            if rows.num_rows:
+                yield rows
+
+
+def _commit_staged(
+    table: Table,
+    ledger_table: Table,
+    documents: list[Path],
+    ledger: pa.Table | Sequence[Path],
+    *,
+    run_id: str,
+    name: str,
+    properties: dict[str, str],
+    changes: VersionChanges | None,
+    left_version: pa.Table | None,
+) -> None:
+    """`commit_version` from staged files: write the data files group by group (taking the
+    stats along), append the ledger, then commit and tag in one transaction."""
+    from pyiceberg.expressions import AlwaysTrue, In
+    from pyiceberg.table.snapshots import Operation
+    from pyiceberg.table.update.snapshot import ManageSnapshots
+
+    from catalogs.stats import (
+        STATS_COLUMNS,
+        StatsAccumulator,
+        _decision_counts,
+        ledger_decision_counts,
+    )
+
+    if isinstance(ledger, pa.Table):
+        decisions = _decision_counts(ledger)
+    else:
+        decisions = ledger_decision_counts(list(ledger))
+    current = table.current_snapshot()
+    onto_base = changes is not None and current is not None and current.snapshot_id == changes.base
+    removed = changes.removed if changes is not None else pa.array([], pa.string())
+    if changes is not None and not isinstance(changes.added, pa.Table):
+        documents = list(changes.added)
+    metadata = table.metadata.model_copy(
+        update={"properties": {**table.metadata.properties, **TABLE_PROPERTIES}}
+    )
+    stats = StatsAccumulator()
+    counter, write_uuid = itertools.count(), uuid.uuid4()
+    files: list[DataFile] = []
+    staged = (conform(pq.read_table(p)) for p in documents)
+    for group in bounded_groups(staged, sort_by="doc_id"):
+        stats.add(group)
+        files += write_data_files(metadata, table, group, write_uuid, counter)
+        del group
+
+    def remaining(rows: pa.Table) -> pa.Array:
+        return pc.invert(pc.is_in(rows.column("doc_id"), value_set=removed))
+
+    if changes is not None:
+        # the base's rows that stay: read for the stats, and written again when the base is no
+        # longer the table's current snapshot (then the version is a full overwrite)
+        carried = scan_snapshot_batches(
+            table, changes.base, None if not onto_base else STATS_COLUMNS, keep=remaining
+        )
+        if onto_base:
+            for rows in carried:
+                stats.add(rows)
+        else:
+            for group in bounded_groups((conform(r) for r in carried), sort_by="doc_id"):
+                stats.add(group)
+                files += write_data_files(metadata, table, group, write_uuid, counter)
+    properties = {**properties, f"{PROPERTY_PREFIX}stats": stats.as_property(decisions)}
+    append_run_ledger(ledger_table, ledger, run_id, left_version)
+    with table.transaction() as transaction:
+        missing = {k: v for k, v in TABLE_PROPERTIES.items() if table.properties.get(k) != v}
+        if missing:
+            transaction.set_properties(missing)
+        if onto_base:
+            # Only files holding a removed row are rewritten (copy-on-write); the others are
+            # reused by the new snapshot, so storage grows with the change, not the table.
+            if len(removed):
+                transaction.delete(
+                    In("doc_id", removed.to_pylist()), snapshot_properties=properties
+                )
+        else:
+            transaction.delete(
+                AlwaysTrue(),
+                snapshot_properties=properties,
+                _isolation_operation=Operation.OVERWRITE,
+            )
+        if files or not onto_base or not len(removed):
+            with transaction.update_snapshot(snapshot_properties=properties).fast_append() as add:
+                for data_file in files:
+                    add.append_data_file(data_file)
+        snapshot_id = transaction.table_metadata.current_snapshot_id
+        ManageSnapshots(transaction).create_tag(snapshot_id, name).commit()
 
 
 def record_run_without_version(
-    catalog: Catalog, dataset: str, ledger: pa.Table, run_id: str
+    catalog: Catalog, dataset: str, ledger: pa.Table | Sequence[Path], run_id: str
 ) -> None:
     """The ledger of a run that changed nothing: its decisions are kept, no version is made."""
     append_run_ledger(
