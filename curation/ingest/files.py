@@ -15,7 +15,13 @@ from typing import Any
 from curation.ingest.extract.base import ExtractLimits
 from curation.ingest.extract.containers import Member
 from curation.ingest.folder import FileEntry, walk_folder
-from curation.ingest.members import add_member, add_result, container_failure, input_row
+from curation.ingest.members import (
+    ContainerStat,
+    add_member,
+    add_result,
+    container_failure,
+    input_row,
+)
 from curation.ingest.pool import ExtractionPool, Outcome, Task, run_task
 from curation.ingest.records import BatchBuilder, IngestBatch, micros_from_ns
 from curation.ingest.sources import SourceConfig
@@ -54,10 +60,11 @@ def ingest_folder(
     for entry, outcome in _outcomes(iter(entries), limits, workers):
         if outcome.container:
             members = outcome.members
+            stat = ContainerStat(entry.relative_path, entry.size, entry.mtime_ns)
             for member in members:
-                _add_member(builder, source, root, entry, member)
+                _add_member(builder, source, root, entry, member, stat)
             if outcome.reason is not None or not members:
-                _add_file(builder, source, root, entry, container_failure(outcome))
+                _add_file(builder, source, root, entry, container_failure(outcome), stat)
         else:
             _add_file(builder, source, root, entry, outcome)
         while len(builder) >= batch_size:
@@ -67,13 +74,23 @@ def ingest_folder(
 
 
 def _add_file(
-    builder: BatchBuilder, source: SourceConfig, root: Path, entry: FileEntry, outcome: Outcome
+    builder: BatchBuilder,
+    source: SourceConfig,
+    root: Path,
+    entry: FileEntry,
+    outcome: Outcome,
+    stat: ContainerStat | None = None,
 ) -> None:
-    add_result(builder, _provenance(source, root, entry, outcome), outcome)
+    add_result(builder, _provenance(source, root, entry, outcome), outcome, container=stat)
 
 
 def _add_member(
-    builder: BatchBuilder, source: SourceConfig, root: Path, entry: FileEntry, member: Member
+    builder: BatchBuilder,
+    source: SourceConfig,
+    root: Path,
+    entry: FileEntry,
+    member: Member,
+    stat: ContainerStat,
 ) -> None:
     """One member's row, located under its container file (a Maildir message's container is
     its Maildir folder)."""
@@ -86,6 +103,7 @@ def _add_member(
         container_uri=(root / base).as_uri() if base else root.as_uri(),
         uri_suffix=member.uri_suffix,
         modified_us=micros_from_ns(entry.mtime_ns),
+        stat=stat,
     )
 
 

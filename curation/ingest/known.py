@@ -16,9 +16,15 @@ What counts as unchanged, by source type:
 An input is read again whenever the earlier result may not stand: the source's ingest settings
 or this code changed (`ingest_fingerprint`), it was quarantined for a reason that may pass
 (timeout, worker crash, unreadable), a row of it lost a duplicate-id contest to another file,
-or its rows disagree on size, mtime or ETag. Containers (archives, mailboxes, e-mails) are
-always read again: their documents are members, located under the file's path with their own
-sizes, so the file's own stat is not known. `verify=True` in `ingest_source` reads everything.
+or its rows disagree on size, mtime or ETag. `verify=True` in `ingest_source` reads everything.
+
+Containers (archives, mailboxes, e-mails, Maildir message files) are one input with many
+documents: their members are located under the file's path (`a.zip!/b.pdf`, `box.mbox#<id>`)
+with their own sizes and hashes. Each member row therefore also records the container file's
+own locator and stat (`container_*`), and the container is the unit: when the file matches,
+every member (and member-level quarantine row) comes back unchanged without opening it; when
+it does not, the whole file is read again. Rows of a table written before those columns
+existed have them null: their containers are read again once, which records them.
 """
 
 from __future__ import annotations
@@ -53,7 +59,19 @@ INPUTS_SCHEMA = pa.schema(
         pa.field("etag", pa.string()),
         pa.field("reason", pa.string()),  # ingest quarantine reason; null: a document
         pa.field("fingerprint", pa.string()),  # `ingest_fingerprint` of the source
+        # The container file a member row came from (null: the row is its own input), with the
+        # file's own size, mtime and ETag: what decides whether its members are unchanged.
+        pa.field("container_locator", pa.string()),
+        pa.field("container_size_bytes", pa.int64()),
+        pa.field("container_mtime_ns", pa.int64()),
+        pa.field("container_etag", pa.string()),
     ]
+)
+CONTAINER_COLUMNS = (
+    "container_locator",
+    "container_size_bytes",
+    "container_mtime_ns",
+    "container_etag",
 )
 # What a committed run adds to each row: the document's last terminal decision by a stage that
 # decides from the document alone (license, quality), and the fingerprint of that stage's
@@ -140,7 +158,26 @@ def batch_inputs(batch: IngestBatch, source: SourceConfig) -> pa.Table:
         parts.append(_input_rows(conform(table), reason, source))
     if not parts:
         return INPUTS_SCHEMA.empty_table()
-    return pa.concat_tables(parts)
+    return _with_containers(pa.concat_tables(parts), batch.containers)
+
+
+def _with_containers(rows: pa.Table, containers: pa.Table) -> pa.Table:
+    """`rows` (INPUTS_SCHEMA, container columns null) with the container file of each member
+    row filled in from a batch's CONTAINERS_SCHEMA table, joined on doc_id."""
+    if containers.num_rows == 0:
+        return rows
+    import polars as pl
+
+    frame = pl.from_arrow(rows.drop_columns(list(CONTAINER_COLUMNS)))
+    named = pl.from_arrow(containers.select(["doc_id", *CONTAINER_COLUMNS]))
+    assert isinstance(frame, pl.DataFrame) and isinstance(named, pl.DataFrame)
+    joined = frame.join(
+        named.unique("doc_id", keep="first", maintain_order=True),
+        on="doc_id",
+        how="left",
+        maintain_order="left",
+    )
+    return joined.select(INPUTS_SCHEMA.names).to_arrow().cast(INPUTS_SCHEMA)
 
 
 def _input_rows(
@@ -166,6 +203,10 @@ def _input_rows(
             etag,
             reason,
             pa.array([ingest_fingerprint(source)] * n, pa.string()),
+            pa.nulls(n, pa.string()),
+            pa.nulls(n, pa.int64()),
+            pa.nulls(n, pa.int64()),
+            pa.nulls(n, pa.string()),
         ],
         schema=INPUTS_SCHEMA,
     )
@@ -182,13 +223,26 @@ def _json_field(column: pa.ChunkedArray, key: str) -> pa.Array:
 def inputs_table(parts: Iterable[pa.Table]) -> pa.Table:
     """One table of known inputs from the parts of a run (`batch_inputs` of every batch),
     sorted by source and locator: what the run should persist for the next one."""
-    tables = [part.select(INPUTS_SCHEMA.names).cast(INPUTS_SCHEMA) for part in parts]
+    tables = [
+        _with_container_columns(part).select(INPUTS_SCHEMA.names).cast(INPUTS_SCHEMA)
+        for part in parts
+    ]
     if not tables:
         return INPUTS_SCHEMA.empty_table()
     table = pa.concat_tables(tables)
     return table.sort_by(
         [("source_id", "ascending"), ("locator", "ascending"), ("doc_id", "ascending")]
     )
+
+
+def _with_container_columns(table: pa.Table) -> pa.Table:
+    """`table` with null container columns where it lacks them (a table of an older run:
+    its containers are then read again, once)."""
+    for name in CONTAINER_COLUMNS:
+        if name not in table.column_names:
+            type_ = INPUTS_SCHEMA.field(name).type
+            table = table.append_column(name, pa.nulls(table.num_rows, type_))
+    return table
 
 
 def _with_decision_columns(table: pa.Table) -> pa.Table:
@@ -222,7 +276,8 @@ def with_decisions(inputs: pa.Table, ledger: pa.Table, fingerprints: dict[str, s
     """
     import polars as pl
 
-    inputs = _with_decision_columns(inputs).select(KNOWN_SCHEMA.names).cast(KNOWN_SCHEMA)
+    inputs = _with_container_columns(_with_decision_columns(inputs))
+    inputs = inputs.select(KNOWN_SCHEMA.names).cast(KNOWN_SCHEMA)
     if inputs.num_rows == 0 or ledger.num_rows == 0:
         return inputs
     rows = pl.from_arrow(ledger.select(["doc_id", "stage", "decision", "reason", "details"]))
@@ -299,7 +354,7 @@ class KnownInputs:
         path = Path(path)
         if not path.is_file():
             return cls.empty()
-        table = _with_decision_columns(pq.read_table(path))
+        table = _with_container_columns(_with_decision_columns(pq.read_table(path)))
         if set(KNOWN_SCHEMA.names) - set(table.column_names):
             return cls.empty()
         return cls(
@@ -338,9 +393,13 @@ class KnownInputs:
             ),
             self._standing_mask(fingerprints or {}),
         )
-        frame = pl.from_arrow(self.table.select(["source_id", "locator"]).append_column("_ok", ok))
+        # the unit is the input: a container file with all its members, or a plain input
+        unit = pc.coalesce(self.table.column("container_locator"), self.table.column("locator"))
+        frame = pl.from_arrow(
+            self.table.select(["source_id"]).append_column("_unit", unit).append_column("_ok", ok)
+        )
         assert isinstance(frame, pl.DataFrame)
-        mask = frame.select(pl.col("_ok").all().over("source_id", "locator"))["_ok"].to_arrow()
+        mask = frame.select(pl.col("_ok").all().over("source_id", "_unit"))["_ok"].to_arrow()
         return KnownInputs(self.table.filter(mask), self._decisions.filter(mask))
 
     def _standing_mask(self, fingerprints: dict[str, str]) -> pa.Array:
@@ -379,40 +438,75 @@ class KnownInputs:
 
 
 class SourceKnown:
-    """One source's known inputs, indexed by locator; `match` says whether one is unchanged."""
+    """One source's known inputs, indexed by input (a plain input's locator, or a container
+    file's); `match` says whether one is unchanged."""
 
-    def __init__(self, table: pa.Table, groups: dict[str, int], bounds: np.ndarray) -> None:
+    def __init__(
+        self,
+        table: pa.Table,
+        groups: dict[str, int],
+        bounds: np.ndarray,
+        stat: pa.Table | None = None,
+    ) -> None:
         self.table = table
-        self._groups = groups  # locator -> group number, only for groups that may be skipped
+        self._groups = groups  # input -> group number, only for groups that may be skipped
         self._bounds = bounds  # (start, stop) row range of each group
+        # What decides "unchanged" per row: the container file's stat for a member row, the
+        # row's own otherwise (`stat`: size_bytes, mtime_ns, etag; default the row's own).
+        stat = stat if stat is not None else table.select(["size_bytes", "mtime_ns", "etag"])
         # Nulls become a sentinel: a float array (with NaN) would round nanosecond mtimes.
-        self._size = pc.fill_null(table.column("size_bytes"), _NULL).to_numpy()
-        self._mtime = pc.fill_null(table.column("mtime_ns"), _NULL).to_numpy()
-        self._etag = table.column("etag")
+        self._size = pc.fill_null(stat.column("size_bytes"), _NULL).to_numpy()
+        self._mtime = pc.fill_null(stat.column("mtime_ns"), _NULL).to_numpy()
+        self._etag = stat.column("etag")
+        # Rows of a container: they keep their own recorded size and time when unchanged.
+        self.member_rows = pc.is_valid(table.column("container_locator")).to_numpy(
+            zero_copy_only=False
+        )
+        self.own_size = pc.fill_null(table.column("size_bytes"), _NULL).to_numpy()
+        self.own_mtime = pc.fill_null(table.column("mtime_ns"), _NULL).to_numpy()
 
     @classmethod
     def build(cls, rows: pa.Table, source: SourceConfig) -> SourceKnown:
         import polars as pl
 
-        table = rows.sort_by([("locator", "ascending"), ("doc_id", "ascending")])
-        frame = pl.from_arrow(table.select(["locator", "size_bytes", "mtime_ns", "etag", "reason"]))
+        rows = _with_container_columns(rows)
+        frame = pl.from_arrow(rows)
         assert isinstance(frame, pl.DataFrame)
+        member = pl.col("container_locator").is_not_null()
+        frame = frame.with_columns(
+            pl.coalesce("container_locator", "locator").alias("_input"),
+            pl.when(member)
+            .then(pl.col("container_size_bytes"))
+            .otherwise(pl.col("size_bytes"))
+            .alias("_size"),
+            pl.when(member)
+            .then(pl.col("container_mtime_ns"))
+            .otherwise(pl.col("mtime_ns"))
+            .alias("_mtime"),
+            pl.when(member).then(pl.col("container_etag")).otherwise(pl.col("etag")).alias("_etag"),
+        ).sort(["_input", "locator", "doc_id"], maintain_order=True)
+        table = frame.select(INPUTS_SCHEMA.names).to_arrow().cast(INPUTS_SCHEMA)
+        stat = frame.select(
+            pl.col("_size").alias("size_bytes"),
+            pl.col("_mtime").alias("mtime_ns"),
+            pl.col("_etag").alias("etag"),
+        ).to_arrow()
         refused = list(TRANSIENT_REASONS)
         if source.type in ROW_SOURCES:
             refused.append(IngestReason.DUPLICATE_ID.value)
         groups = (
             frame.with_row_index("row")
-            .group_by("locator", maintain_order=True)
+            .group_by("_input", maintain_order=True)
             .agg(
                 pl.col("row").min().alias("start"),
                 pl.col("row").max().alias("last"),
-                pl.col("size_bytes").n_unique().alias("sizes"),
-                pl.col("mtime_ns").n_unique().alias("mtimes"),
-                pl.col("etag").n_unique().alias("etags"),
+                pl.col("_size").n_unique().alias("sizes"),
+                pl.col("_mtime").n_unique().alias("mtimes"),
+                pl.col("_etag").n_unique().alias("etags"),
                 pl.col("reason").is_in(refused).any().alias("refused"),
-                pl.col("size_bytes").is_not_null().all().alias("has_size"),
-                pl.col("mtime_ns").is_not_null().all().alias("has_mtime"),
-                pl.col("etag").is_not_null().all().alias("has_etag"),
+                pl.col("_size").is_not_null().all().alias("has_size"),
+                pl.col("_mtime").is_not_null().all().alias("has_mtime"),
+                pl.col("_etag").is_not_null().all().alias("has_etag"),
             )
         )
         # What decides "unchanged" for this type must have been seen (module docstring).
@@ -422,11 +516,12 @@ class SourceKnown:
             seen = pl.col("has_mtime")
         else:
             seen = pl.col("has_size") & pl.col("has_mtime")
-        # A container's members are located under it (`a.zip!/b.pdf`, `box.mbox#<id>`), with
-        # their own sizes and hashes: the file's stat is not among them, so a container is read
-        # again, even when the row at its own path (a failure as a whole) would match.
+        # Rows of an older table name no container: a file whose members are located under it
+        # (`a.zip!/b.pdf`, `box.mbox#<id>`) has no recorded stat then, so it is read again, even
+        # when the row at its own path (a failure as a whole) would match.
         containers = (
-            frame.select(pl.col("locator").str.extract(r"^(.*?)(?:!/|#)", 1).alias("base"))
+            frame.filter(~member)
+            .select(pl.col("locator").str.extract(r"^(.*?)(?:!/|#)", 1).alias("base"))
             .drop_nulls()
             .unique()
             .get_column("base")
@@ -436,14 +531,14 @@ class SourceKnown:
             & (pl.col("mtimes") == 1)
             & (pl.col("etags") == 1)
             & ~pl.col("refused")
-            & ~pl.col("locator").is_in(containers.implode())
+            & ~pl.col("_input").is_in(containers.implode())
             & seen
         )
         bounds = np.stack(
             [usable["start"].to_numpy(), usable["last"].to_numpy() + 1], axis=1
         ).astype(np.int64)
-        index = {locator: number for number, locator in enumerate(usable["locator"].to_list())}
-        return cls(table, index, bounds)
+        index = {name: number for number, name in enumerate(usable["_input"].to_list())}
+        return cls(table, index, bounds, stat)
 
     def __len__(self) -> int:
         return len(self._groups)
@@ -494,6 +589,7 @@ class UnchangedRows:
         self._rows: list[int] = []
         self._modified: list[int | None] = []
         self._size: list[int | None] = []
+        self._containers: list[tuple[str, int | None, int | None, str | None]] = []
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -507,7 +603,11 @@ class UnchangedRows:
         etag: str | None = None,
         modified_us: int | None = None,
     ) -> bool:
-        """Take `locator`'s documents if it is unchanged; False when it must be read."""
+        """Take `locator`'s documents if it is unchanged; False when it must be read.
+
+        For a container file, those are all its members: each keeps its own recorded size and
+        time, and the file's current stat is recorded beside it for the next run.
+        """
         found = self.known.match(locator, size=size, mtime_ns=mtime_ns, etag=etag)
         if found is None:
             return False
@@ -515,8 +615,21 @@ class UnchangedRows:
         if modified_us is None and mtime_ns is not None:
             modified_us = mtime_ns // 1000
         self._rows.extend(range(start, stop))
-        self._modified.extend([modified_us] * (stop - start))
-        self._size.extend([size] * (stop - start))
+        known = self.known
+        if not known.member_rows[start:stop].any():
+            self._modified.extend([modified_us] * (stop - start))
+            self._size.extend([size] * (stop - start))
+            return True
+        truncated = None if mtime_ns is None else mtime_ns // 1000 * 1000
+        for row in range(start, stop):
+            if known.member_rows[row]:
+                own_size, own_mtime = int(known.own_size[row]), int(known.own_mtime[row])
+                self._modified.append(None if own_mtime == _NULL else own_mtime // 1000)
+                self._size.append(None if own_size == _NULL else own_size)
+                self._containers.append((locator, size, truncated, etag))
+            else:
+                self._modified.append(modified_us)
+                self._size.append(size)
         return True
 
     def table(self) -> pa.Table:
@@ -554,14 +667,33 @@ class UnchangedRows:
         self._rows, self._modified, self._size = [], [], []
         return documents.append_column(UNCHANGED_SCHEMA.field("reason"), known.column("reason"))
 
+    def _container_table(self, rows: list[int]) -> pa.Table:
+        """CONTAINERS_SCHEMA rows of the collected member rows (`rows`: their known rows)."""
+        from curation.ingest.records import CONTAINERS_SCHEMA
+
+        members = [row for row in rows if self.known.member_rows[row]]
+        stats, self._containers = self._containers, []
+        return pa.Table.from_pydict(
+            {
+                "doc_id": self.known.table.column("doc_id").take(pa.array(members, pa.int64())),
+                "container_locator": [stat[0] for stat in stats],
+                "container_size_bytes": [stat[1] for stat in stats],
+                "container_mtime_ns": [stat[2] for stat in stats],
+                "container_etag": [stat[3] for stat in stats],
+            },
+            schema=CONTAINERS_SCHEMA,
+        )
+
     def batch(self) -> IngestBatch:
         """An ingest batch holding only the collected unchanged rows."""
         from curation.ingest.records import IngestBatch, rows_to_documents, rows_to_quarantined
 
+        containers = self._container_table(self._rows)
         return IngestBatch(
             documents=rows_to_documents([], self.run_id, self.source_id),
             quarantined=rows_to_quarantined([], self.run_id, self.source_id),
             unchanged=self.table(),
+            containers=containers,
         )
 
 

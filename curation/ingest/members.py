@@ -5,21 +5,43 @@ member of a container (located under the container: `bundle.zip!/a.pdf`, `box.mb
 one quarantined row for a container that failed as a whole. Only where the input lives differs
 (a `file://` URI and an mtime, or an `s3://` URI with the object's ETag), so the callers pass
 that in and this module builds the rows, keeping every source's accounting the same.
+
+Every row of a container (each member, and the container's own row when it failed as a whole)
+also names the container file and its stat (`ContainerStat`): a member's own size and time say
+nothing about whether the file changed, so an incremental run compares the file's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from curation.ingest.reasons import IngestReason
-from curation.ingest.records import metadata_json
+from curation.ingest.records import CONTAINER_KEY, metadata_json
 from curation.schema import make_doc_id
 
 if TYPE_CHECKING:
     from curation.ingest.extract.containers import Member
     from curation.ingest.pool import Outcome
     from curation.ingest.records import BatchBuilder
+
+
+@dataclass(frozen=True)
+class ContainerStat:
+    """A container file as the listing saw it: its own locator (relative path or key, which
+    for a Maildir message is the message file, not the Maildir its members are located under)
+    and what decides whether it changed (size and mtime, or ETag and size)."""
+
+    locator: str
+    size: int | None
+    mtime_ns: int | None = None
+    etag: str | None = None
+
+    def __post_init__(self) -> None:
+        # known inputs keep mtimes to the microsecond (the document schema's unit)
+        if self.mtime_ns is not None:
+            object.__setattr__(self, "mtime_ns", self.mtime_ns // 1000 * 1000)
 
 
 def input_row(
@@ -62,13 +84,17 @@ def add_result(
     *,
     identity: Mapping[str, str] | None = None,
     extra: Mapping[str, str] | None = None,
+    container: ContainerStat | None = None,
 ) -> None:
     """Add `row` as a document when `result` (a file's outcome or a member) was extracted,
     else as quarantined with its reason.
 
     The document's metadata is the extractor's, then `identity`, then `extra` (a member's link
-    to its message), later keys winning.
+    to its message), later keys winning. `container`: the file the row belongs to, when it is
+    a container's (recorded beside the row, never in the document).
     """
+    if container is not None:
+        row[CONTAINER_KEY] = container
     extracted = result.extracted
     if extracted is None:
         builder.add_quarantined(
@@ -100,11 +126,13 @@ def add_member(
     container_uri: str,
     uri_suffix: str,
     modified_us: int | None,
+    stat: ContainerStat,
     identity: Mapping[str, str] | None = None,
 ) -> None:
     """One member's row: located under its container (`container`, the container's relative
     path, and `container_uri`, its URI, extended by `uri_suffix`), hashed and sized as the
-    member itself; `modified_us` stands in when the member has no time of its own."""
+    member itself; `modified_us` stands in when the member has no time of its own. `stat` is
+    the container file's, recorded so an unchanged file is not opened again."""
     locator = container + member.locator
     row = input_row(
         doc_id=make_doc_id(source_id, locator),
@@ -118,7 +146,7 @@ def add_member(
     extra = None
     if member.message_locator is not None:
         extra = {"message_doc_id": make_doc_id(source_id, container + member.message_locator)}
-    add_result(builder, row, member, identity=identity, extra=extra)
+    add_result(builder, row, member, identity=identity, extra=extra, container=stat)
 
 
 def container_failure(outcome: Outcome) -> Outcome:

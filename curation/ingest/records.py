@@ -27,6 +27,21 @@ QUARANTINE_SCHEMA = DOCUMENT_SCHEMA.append(pa.field("reason", pa.string(), nulla
 # Inputs an incremental run did not read (`curation.ingest.known`): DOCUMENT_SCHEMA with text
 # null, plus the ingest reason that quarantined the input last time (null: it was a document).
 UNCHANGED_SCHEMA = DOCUMENT_SCHEMA.append(pa.field("reason", pa.string()))
+# Which container file each member row came from, keyed by the row's doc_id: the file's own
+# locator and stat (size and mtime for files, ETag and size for objects), so the next run can
+# tell an unchanged container and skip it unopened (`curation.ingest.known`). Only rows of
+# containers appear; a plain input is its own unit.
+CONTAINERS_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("container_locator", pa.string(), nullable=False),
+        pa.field("container_size_bytes", pa.int64()),
+        pa.field("container_mtime_ns", pa.int64()),
+        pa.field("container_etag", pa.string()),
+    ]
+)
+# The private key of a builder row that names its container (a `ContainerStat`); not a column.
+CONTAINER_KEY = "_container"
 UNCHANGED_DETAILS = details_json(
     error_class="Unchanged",
     message="the input is unchanged since the previous run (size and mtime, or ETag): "
@@ -43,11 +58,14 @@ class IngestBatch:
     and `message`; one row per file (or row) that failed.
     `unchanged`: UNCHANGED_SCHEMA; one row per document of an input that was not read because
     it is unchanged since the previous run. documents + quarantined + unchanged = inputs.
+    `containers`: CONTAINERS_SCHEMA; the container file of each row (of the three tables)
+    that is a member of one, or a container's own failure row.
     """
 
     documents: pa.Table
     quarantined: pa.Table
     unchanged: pa.Table = field(default_factory=UNCHANGED_SCHEMA.empty_table)
+    containers: pa.Table = field(default_factory=CONTAINERS_SCHEMA.empty_table)
 
     @property
     def num_inputs(self) -> int:
@@ -129,10 +147,28 @@ class BatchBuilder:
         batch = IngestBatch(
             documents=rows_to_documents(documents, self.run_id, self.source_id),
             quarantined=rows_to_quarantined(quarantined, self.run_id, self.source_id),
+            containers=_containers([*documents, *quarantined]),
         )
         self.documents = self.documents[len(documents) :]
         self.quarantined = self.quarantined[len(quarantined) :]
         return batch
+
+
+def _containers(rows: Sequence[dict[str, Any]]) -> pa.Table:
+    """The CONTAINERS_SCHEMA rows of the builder rows that name their container."""
+    named = [(row["doc_id"], row[CONTAINER_KEY]) for row in rows if row.get(CONTAINER_KEY)]
+    if not named:
+        return CONTAINERS_SCHEMA.empty_table()
+    return pa.Table.from_pydict(
+        {
+            "doc_id": [doc_id for doc_id, _ in named],
+            "container_locator": [stat.locator for _, stat in named],
+            "container_size_bytes": [stat.size for _, stat in named],
+            "container_mtime_ns": [stat.mtime_ns for _, stat in named],
+            "container_etag": [stat.etag for _, stat in named],
+        },
+        schema=CONTAINERS_SCHEMA,
+    )
 
 
 def _table(

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from curation.ingest.extract.base import ExtractLimits
     from curation.ingest.extract.containers import Member
     from curation.ingest.known import SourceKnown
+    from curation.ingest.members import ContainerStat
     from curation.ingest.pool import Outcome
     from curation.ingest.records import IngestBatch
 
@@ -377,6 +378,8 @@ def ingest_s3(
 ) -> Iterator[IngestBatch]:
     """Every selected object becomes a document, a quarantined row, or (with `known`) an
     unchanged row when its ETag and size match the previous run's: that object is not read.
+    A container object (archive, mailbox, e-mail) that matches gives an unchanged row for each
+    of its members, unopened; one that does not is read again in full.
 
     `store` replaces the connection built from the source (tests wrap its reads).
     """
@@ -421,15 +424,18 @@ def _extracted(
     under its key (`s3://bucket/bundle.zip!/a.pdf`), plus a quarantined row for the object
     itself only when it failed as a whole, as a folder's container files do.
     """
-    from curation.ingest.members import container_failure
+    from curation.ingest.members import ContainerStat, container_failure
 
     store = extractor.store
     for item, relative, outcome, identity in extractor.outcomes(items):
         if outcome.container:
+            # the listing's ETag and size: what the next run's listing is compared with
+            stat = ContainerStat(relative, item.size, etag=item.etag)
             for member in outcome.members:
-                _add_member(builder, store, item, relative, member, identity)
+                _add_member(builder, store, item, relative, member, identity, stat)
             if outcome.reason is not None or not outcome.members:
-                _add_object(builder, store, item, relative, container_failure(outcome), identity)
+                failure = container_failure(outcome)
+                _add_object(builder, store, item, relative, failure, identity, stat)
         else:
             _add_object(builder, store, item, relative, outcome, identity)
         while len(builder) >= batch_size:
@@ -443,11 +449,12 @@ def _add_object(
     relative: str,
     outcome: Outcome,
     identity: dict[str, str],
+    stat: ContainerStat | None = None,
 ) -> None:
     from curation.ingest.members import add_result
 
     row = _provenance(store, item, relative, outcome, identity)
-    add_result(builder, row, outcome, identity=identity)
+    add_result(builder, row, outcome, identity=identity, container=stat)
 
 
 def _add_member(
@@ -457,6 +464,7 @@ def _add_member(
     relative: str,
     member: Member,
     identity: dict[str, str],
+    stat: ContainerStat,
 ) -> None:
     """One member's row: located under its object's key; the object's ETag (and version) say
     which object it came from. Keys are raw in `s3://` URIs, so the raw locator extends it."""
@@ -470,6 +478,7 @@ def _add_member(
         container_uri=store.uri(item.key),
         uri_suffix=member.locator,
         modified_us=item.modified_us,
+        stat=stat,
         identity=identity,
     )
 

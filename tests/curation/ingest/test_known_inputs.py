@@ -222,7 +222,8 @@ def test_known_inputs_persist_as_parquet(tmp_path):
     assert len(KnownInputs.read(tmp_path / "old.parquet")) == 0
 
 
-def test_containers_are_read_again_even_when_their_own_row_matches():
+def test_containers_of_an_older_table_are_read_again_even_when_their_own_row_matches(tmp_path):
+    # a table written before the container columns existed: no container stat is known
     rows = [
         # a zip that failed part-way: its members, and a row for the file itself
         ("bundle.zip", "d0", 900, 5_000, "ingest.archive_too_large"),
@@ -245,7 +246,8 @@ def test_containers_are_read_again_even_when_their_own_row_matches():
     )
     source = SourceConfig(id="hr", path="/s")
     table = table.append_column("fingerprint", pa.array([ingest_fingerprint(source)] * 4))
-    known = KnownInputs(table.cast(INPUTS_SCHEMA)).for_source(source)
+    pq.write_table(table, tmp_path / "old.parquet")
+    known = KnownInputs.read(tmp_path / "old.parquet").for_source(source)
 
     assert known is not None
     assert known.match("bundle.zip", size=900, mtime_ns=5_000) is None

@@ -180,6 +180,59 @@ def test_container_objects_give_one_document_per_member(s3_env, s3_bucket):
     assert quarantined == []
 
 
+def test_container_objects_with_the_same_etag_are_not_read_again(s3_env, s3_bucket):
+    import io
+    import zipfile
+
+    def bundle(*names: str) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for name in names:
+                archive.writestr(name, f"The member called {name}.\n")
+        return buffer.getvalue()
+
+    s3_env.put(s3_bucket, "share/bundle.zip", bundle("a.txt", "b.txt"))
+    s3_env.put(s3_bucket, "share/inbox/1.eml", samples.make_eml())
+    source = source_for(s3_env, s3_bucket)
+    first = list(ingest_s3(source, run_id="r1", batch_size=2, workers=0))
+    known = KnownInputs(inputs_table(batch_inputs(b, source) for b in first))
+    members = {r for b in first for r in b.documents.column("relative_path").to_pylist()}
+
+    store = counting(source)
+    again = list(
+        ingest_s3(
+            source,
+            run_id="r2",
+            batch_size=2,
+            workers=0,
+            known=known.for_source(source),
+            store=store,
+        )
+    )
+    documents, quarantined, unchanged = collect(again)
+
+    assert store.reads == []
+    assert documents == [] and quarantined == []
+    assert {u["relative_path"] for u in unchanged} == members
+    assert inputs_table(batch_inputs(b, source) for b in again).equals(known.table)
+
+    s3_env.put(s3_bucket, "share/bundle.zip", bundle("a.txt"))
+    store = counting(source)
+    documents, _, unchanged = collect(
+        ingest_s3(
+            source,
+            run_id="r3",
+            batch_size=2,
+            workers=0,
+            known=known.for_source(source),
+            store=store,
+        )
+    )
+    assert store.reads == ["share/bundle.zip"]
+    assert [d["relative_path"] for d in documents] == ["bundle.zip!/a.txt"]
+    assert not any(u["relative_path"].startswith("bundle.zip") for u in unchanged)
+
+
 def test_listing_pages_through_every_key(s3_env, s3_bucket):
     keys = sorted(f"share/page/{n:02d} Überblick+{n}.txt" for n in range(7))
     for key in keys:
