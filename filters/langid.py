@@ -62,7 +62,9 @@ def identify_languages(
         for row, label, prob in zip(todo.tolist(), labels, probs, strict=True):
             langs[row] = label[0].removeprefix(LABEL_PREFIX)
             scores[row] = min(float(prob[0]), 1.0)
-    return pa.array(langs, pa.string()), pa.array(scores, pa.float32())
+    # built through polars: pyarrow's pa.array() imports pandas (0.15 s) to inspect its input
+    lang_array = pl.Series("lang", langs, dtype=pl.String).to_arrow().cast(pa.string())
+    return lang_array, pl.Series("lang_score", scores).to_arrow().cast(pa.float32())
 
 
 # Paragraphs shorter than this (headings, list items, one-word lines) are too short for lid.176

@@ -38,8 +38,12 @@ def signals_to_map(frame: pl.DataFrame, extra: pl.DataFrame | None = None) -> pa
     names = list(frame.columns)
     n, k = frame.height, len(names)
     flat = frame.to_numpy(order="c").astype(np.float64).reshape(-1) if n else np.zeros(0)
-    keys = np.tile(np.array(names, dtype=object), n)
     counts = np.full(n, k, dtype=np.int64)
+    if extra is None or not extra.height:
+        return _map_array(
+            pl.Series(names, dtype=pl.String).gather(np.tile(np.arange(k), n)), flat, counts
+        )
+    keys = np.tile(np.array(names, dtype=object), n)
     if extra is not None and extra.height:
         rows = extra["row"].to_numpy()
         extra_counts = np.bincount(rows, minlength=n)
@@ -50,13 +54,22 @@ def signals_to_map(frame: pl.DataFrame, extra: pl.DataFrame | None = None) -> pa
             order
         ]
         counts = counts + extra_counts
+    return _map_array(pl.Series(keys, dtype=pl.String), flat, counts)
+
+
+def _map_array(keys: pl.Series, flat: np.ndarray, counts: np.ndarray) -> pa.Array:
+    """The list-of-{key, value} array from flat keys, flat values and entries per row.
+
+    Built through polars: pyarrow's pa.array() imports pandas (0.15 s of start-up) to inspect
+    its input, and polars takes the keys without a Python string object per entry.
+    """
     # signals never hold NaN (compute_signals turns undefined ratios into nulls)
-    values = pa.array(flat, pa.float64(), mask=np.isnan(flat))
+    values = pl.Series("value", flat, dtype=pl.Float64).fill_nan(None).to_arrow()
     entries = pa.StructArray.from_arrays(
-        [pa.array(keys, pa.string()), values], fields=list(SIGNALS_TYPE.value_type)
+        [keys.to_arrow().cast(pa.string()), values], fields=list(SIGNALS_TYPE.value_type)
     )
-    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
-    return pa.ListArray.from_arrays(offsets, entries, type=SIGNALS_TYPE)
+    offsets = pl.Series("offsets", np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+    return pa.ListArray.from_arrays(offsets.to_arrow(), entries, type=SIGNALS_TYPE)
 
 
 def signals_from_map(column: pa.Array | pa.ChunkedArray) -> pl.DataFrame:
@@ -65,7 +78,7 @@ def signals_from_map(column: pa.Array | pa.ChunkedArray) -> pl.DataFrame:
         column = column.combine_chunks()
     n = len(column)
     entries = column.cast(pa.list_(pa.struct([("key", pa.string()), ("value", pa.float64())])))
-    lengths = pc.list_value_length(entries).fill_null(0).to_numpy(zero_copy_only=False)
+    lengths = pl.Series(pc.list_value_length(entries)).fill_null(0).to_numpy()
     flat = pc.list_flatten(entries)
     long = pl.DataFrame(
         {
