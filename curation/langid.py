@@ -1,4 +1,5 @@
-"""Language of short texts (paragraphs) with fastText lid.176, for stages below `filters`.
+"""Language of short texts (paragraphs) with fastText lid.176, for stages below `filters`; the
+one fastText model cache of the process (`filters.langid` uses it too).
 
 The PII stage reads a document's paragraphs in another language with that language's rules; it
 cannot import `filters` (dependencies point from `filters` to `curation`), so the model load and
@@ -19,10 +20,12 @@ MAX_CHARS = 2_000
 
 
 @functools.cache
-def _model(path: str):
+def load_fasttext_model(path: str):
+    """Load a fastText model once per process (lid.176, or a quality classifier in `filters`)."""
     import fasttext
 
-    fasttext.FastText.eprint = lambda *args, **kwargs: None  # a warning per load otherwise
+    # fastText prints a deprecation warning on stderr for every load_model call
+    fasttext.FastText.eprint = lambda *args, **kwargs: None
     return fasttext.load_model(path)
 
 
@@ -38,7 +41,7 @@ def identify(texts: Sequence[str]) -> list[tuple[str, float]]:
     if not texts:
         return []
     lines = [t[:MAX_CHARS].replace("\r", " ").replace("\n", " ") for t in texts]
-    labels, probs = _model(str(lid_model_path())).predict(lines, k=1)
+    labels, probs = load_fasttext_model(str(lid_model_path())).predict(lines, k=1)
     return [
         (label[0].removeprefix(LABEL_PREFIX), min(float(prob[0]), 1.0))
         for label, prob in zip(labels, probs, strict=True)

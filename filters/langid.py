@@ -7,28 +7,18 @@ each, so newlines are replaced by spaces first; it returns labels like `__label_
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from curation.langid import load_fasttext_model
 from curation.resources import lid_model_path
 
 LABEL_PREFIX = "__label__"
 # fastText reads its input up to a newline; long inputs only cost time, not accuracy.
 MAX_CHARS = 20_000
-
-
-@functools.cache
-def load_fasttext_model(path: str):
-    """Load a fastText model once per process (lid.176 or a quality classifier)."""
-    import fasttext
-
-    # fastText prints a deprecation warning on stderr for every load_model call
-    fasttext.FastText.eprint = lambda *args, **kwargs: None
-    return fasttext.load_model(path)
 
 
 def prepare_lines(texts: list[str | None], max_chars: int = MAX_CHARS) -> list[str]:
