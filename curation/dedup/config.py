@@ -40,7 +40,10 @@ class DedupConfig:
     so the index then confirms whether a known phrase was in a document: it stays in the
     workspace, with the sources, and erasure removes a document's set with its signature.
 
-    `engine` picks the backend of the stage; both decide the same rows the same way. `memory`
+    In `curate run` dedup always streams (`curation.pipeline`: sketches per staged batch,
+    decisions from the sketches with the out-of-core machinery, decisions applied per batch),
+    whatever `engine` says. `engine` picks the backend of `DedupStage` called on one table
+    (`curate dedup`, the library); both decide the same rows the same way. `memory`
     holds every signature and band hash at once; `out_of_core` writes the batch to Parquet and
     groups on disk with DuckDB (`curation.dedup.outofcore`); `auto` goes out of core above
     `out_of_core_above_rows` documents or `out_of_core_above_bytes` of text. Beside the text

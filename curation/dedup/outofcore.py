@@ -37,6 +37,11 @@ documents (2.9 GB of Parquet, 2 cores): 284 s (181 s on a two-worker LocalCluste
 1.9 GB, 7.6 GB of work files at the peak. With a Dask scheduler the sketch (one task per row
 group) and candidate (one task per band) steps run as tasks that exchange only paths and small
 values; the DuckDB steps run where `deduplicate_parquet` is called.
+
+In `curate run` the same steps take the run's staged batches without copying them: the sketch
+step (`sketch_batch`) runs once per staged batch (a mapped task, the only one reading text),
+`deduplicate_sketches` ranks and decides from the sketch files alone, and `split_assignments`
+writes each batch's decisions for the pipeline to apply batch by batch.
 """
 
 from __future__ import annotations
