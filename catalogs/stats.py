@@ -81,39 +81,9 @@ def compute_version_stats(
     >>> stats["waterfall"][0]["inputs"], stats["kept"]
     (2, 2)
     """
-    documents = conform(documents)
-    text = documents.column("text")
-    characters = pc.fill_null(pc.utf8_length(text), 0)
-    waterfall = _waterfall(ledger)
-    quality, unscored = _quality_histogram(documents.column("quality_score"))
-    pii_entities, documents_with_pii = _pii(documents.column("pii_counts"))
-    first, last = pc.min_max(documents.column("modified_at")).values()
-    return {
-        "documents": documents.num_rows,
-        "characters": _sum(characters),
-        "tokens": _count_tokens(text),
-        "bytes": _sum(pc.binary_length(text)),
-        "source_bytes": _sum(documents.column("size_bytes")),
-        "by_source": _value_counts(documents.column("source_id")),
-        "by_license": _value_counts(documents.column("spdx")),
-        "by_license_category": _value_counts(documents.column("license_category")),
-        "by_language": _value_counts(documents.column("lang")),
-        "by_mime_type": _value_counts(documents.column("mime_type")),
-        "by_extractor": _value_counts(documents.column("extractor")),
-        "length_histogram": _length_histogram(characters),
-        "quality_histogram": quality,
-        "quality_unscored": unscored,
-        "pii_entities": pii_entities,
-        "documents_with_pii": documents_with_pii,
-        "waterfall": waterfall,
-        "inputs": waterfall[0]["inputs"] if waterfall else 0,
-        "kept": _survivors(waterfall[-1]) if waterfall else 0,
-        "time_span": {
-            "first_modified": _isoformat(first.as_py()),
-            "last_modified": _isoformat(last.as_py()),
-        },
-        "computed_at_commit": at_commit,
-    }
+    stats = StatsAccumulator()
+    stats.add(documents)
+    return {**stats.result(_decision_counts(ledger)), "computed_at_commit": at_commit}
 
 
 def stats_property(documents: pa.Table, ledger: pa.Table) -> str:
@@ -177,11 +147,10 @@ class StatsAccumulator:
         self.sums["source_bytes"] += _sum(documents.column("size_bytes"))
         for name, column in self._COUNTS:
             _merge(self.counts[name], _value_counts(documents.column(column)))
-        for bin_ in _length_histogram(characters):
-            exponent = int(bin_["hi"]).bit_length() - 1 if bin_["lo"] else 0
-            if exponent >= len(self.lengths):
-                self.lengths = np.pad(self.lengths, (0, exponent + 1 - len(self.lengths)))
-            self.lengths[exponent] += bin_["documents"]
+        counts = _length_counts(characters)
+        if len(counts) > len(self.lengths):
+            self.lengths = np.pad(self.lengths, (0, len(counts) - len(self.lengths)))
+        self.lengths[: len(counts)] += counts
         quality, unscored = _quality_histogram(documents.column("quality_score"))
         self.quality += np.array([b["documents"] for b in quality], dtype=np.int64)
         self.sums["quality_unscored"] += unscored
@@ -197,7 +166,8 @@ class StatsAccumulator:
     def result(
         self, decisions: tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]
     ) -> dict[str, Any]:
-        """The stats, with the waterfall built from `decisions` (`_decision_counts`)."""
+        """The stats, with the waterfall built from `decisions` (`_decision_counts`), as taken
+        at commit (`compute_version_stats` marks stats taken later)."""
         waterfall = _waterfall_from_counts(*decisions)
         by_count = _by_count
         return {
@@ -261,10 +231,9 @@ def ledger_decision_counts(
     reasons: dict[str, dict[str, int]] = {}
     if not ledger_files:
         return decided, reasons
-    import duckdb
+    from catalogs.reconcile import connect
 
-    with duckdb.connect() as connection:
-        connection.execute("SET memory_limit = '256MB'")
+    with connect() as connection:
         files = [str(p) for p in ledger_files]
         for stage, decision, count in connection.execute(
             "SELECT stage, decision, count(*) FROM read_parquet(?) GROUP BY ALL", [files]
@@ -353,23 +322,16 @@ def _value_counts(column: pa.ChunkedArray) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _length_histogram(characters: pa.ChunkedArray) -> list[dict[str, int]]:
-    """Documents per power-of-2 range of characters: [0, 1), [1, 2), [2, 4), [4, 8), ...
+def _length_counts(characters: pa.ChunkedArray) -> np.ndarray:
+    """Documents per power-of-2 range of characters, indexed by binary exponent: [0, 1),
+    [1, 2), [2, 4), [4, 8), ...
 
     `frexp` gives the binary exponent exactly for every integer below 2**53, where a float
     `log2` rounds 2**k - 1 up to k for large k.
     """
     lengths = characters.to_numpy().astype(np.float64)
     _, exponent = np.frexp(lengths)
-    counts = np.bincount(exponent, minlength=1)
-    return [
-        {
-            "lo": 0 if e == 0 else 2 ** (int(e) - 1),
-            "hi": 1 if e == 0 else 2 ** int(e),
-            "documents": int(counts[e]),
-        }
-        for e in np.flatnonzero(counts)
-    ]
+    return np.bincount(exponent, minlength=1).astype(np.int64)
 
 
 def _quality_histogram(scores: pa.ChunkedArray) -> tuple[list[dict[str, Any]], int]:
@@ -413,16 +375,6 @@ def _survivors(stage: dict[str, Any]) -> int:
     return stage["inputs"] - stage["dropped"] - stage["quarantined"]
 
 
-def _waterfall(ledger: pa.Table) -> list[dict[str, Any]]:
-    """Per stage, in `STAGE_ORDER`: inputs (the previous stage's survivors), outcomes, reasons.
-
-    `kept` is what a stage let through unchanged: its inputs less what it modified, dropped or
-    quarantined, which counts carried documents of an incremental run as kept by the stages
-    they skip. The first stage's inputs are its ledger rows.
-    """
-    return _waterfall_from_counts(*_decision_counts(ledger))
-
-
 def _decision_counts(
     ledger: pa.Table,
 ) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
@@ -447,7 +399,13 @@ def _decision_counts(
 def _waterfall_from_counts(
     decided: dict[str, dict[str, int]], reasons: dict[str, dict[str, int]]
 ) -> list[dict[str, Any]]:
-    """The waterfall from ledger rows counted per (stage, decision) and (stage, reason)."""
+    """Per stage, in `STAGE_ORDER`: inputs (the previous stage's survivors), outcomes, reasons,
+    from ledger rows counted per (stage, decision) and (stage, reason).
+
+    `kept` is what a stage let through unchanged: its inputs less what it modified, dropped or
+    quarantined, which counts carried documents of an incremental run as kept by the stages
+    they skip. The first stage's inputs are its ledger rows.
+    """
     waterfall: list[dict[str, Any]] = []
     for stage in sorted(decided, key=_stage_rank):
         counts = decided[stage]

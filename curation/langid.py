@@ -29,6 +29,11 @@ def load_fasttext_model(path: str):
     return fasttext.load_model(path)
 
 
+def prepare_lines(texts: list[str | None], max_chars: int) -> list[str]:
+    """One line per text, as fastText's predict needs: newlines to spaces, length capped."""
+    return [(text or "")[:max_chars].replace("\r", " ").replace("\n", " ") for text in texts]
+
+
 def identify(texts: Sequence[str]) -> list[tuple[str, float]]:
     """(language code, probability) per text, one batched call; raises `WorkspaceError` when
     the model is not installed.
@@ -40,7 +45,7 @@ def identify(texts: Sequence[str]) -> list[tuple[str, float]]:
     """
     if not texts:
         return []
-    lines = [t[:MAX_CHARS].replace("\r", " ").replace("\n", " ") for t in texts]
+    lines = prepare_lines(list(texts), MAX_CHARS)
     labels, probs = load_fasttext_model(str(lid_model_path())).predict(lines, k=1)
     return [
         (label[0].removeprefix(LABEL_PREFIX), min(float(prob[0]), 1.0))

@@ -14,6 +14,7 @@ import polars as pl
 import pyarrow as pa
 
 from curation.langid import load_fasttext_model
+from curation.langid import prepare_lines as _prepare_lines
 from curation.resources import lid_model_path
 
 LABEL_PREFIX = "__label__"
@@ -22,8 +23,8 @@ MAX_CHARS = 20_000
 
 
 def prepare_lines(texts: list[str | None], max_chars: int = MAX_CHARS) -> list[str]:
-    """One line per text, as fastText's predict needs: newlines to spaces, length capped."""
-    return [(text or "")[:max_chars].replace("\r", " ").replace("\n", " ") for text in texts]
+    """One line per text, at most `max_chars` (see `curation.langid.prepare_lines`)."""
+    return _prepare_lines(texts, max_chars)
 
 
 def identify_languages(

@@ -235,16 +235,7 @@ def frequent_surnames(count: int = 1000) -> frozenset[str]:
     A word in a given-name list that is also a frequent surname ("Mitchell", "Williams") is no
     evidence that a list like "Jones, Mitchell and Williams" names people rather than a firm.
     """
-    spec = importlib.util.find_spec("names")
-    if spec is None or not spec.submodule_search_locations:
-        return frozenset()
-    path = Path(next(iter(spec.submodule_search_locations))) / "dist.all.last"
-    if not path.is_file():
-        return frozenset()
-    with path.open(encoding="utf-8", errors="replace") as lines:
-        return frozenset(
-            line.split()[0].casefold() for line in itertools.islice(lines, count) if line.strip()
-        )
+    return _census_names(("dist.all.last",), count)
 
 
 @functools.cache
@@ -255,12 +246,17 @@ def frequent_names(count: int = 1000) -> frozenset[str]:
     A capitalized dictionary word is worth a NER look only when it is one of these ("Mark",
     "Green"): the long tail of the lexicon also holds "Click", "Agent" and "London".
     """
+    return _census_names(("dist.all.last", "dist.female.first", "dist.male.first"), count)
+
+
+def _census_names(files: tuple[str, ...], count: int) -> frozenset[str]:
+    """The first `count` names of each of the `names` package's census lists."""
     spec = importlib.util.find_spec("names")
     if spec is None or not spec.submodule_search_locations:
         return frozenset()
     folder = Path(next(iter(spec.submodule_search_locations)))
     found: set[str] = set()
-    for name in ("dist.all.last", "dist.female.first", "dist.male.first"):
+    for name in files:
         path = folder / name
         if path.is_file():
             with path.open(encoding="utf-8", errors="replace") as lines:
