@@ -366,6 +366,39 @@ def _lower_case_line(text: str, at: int) -> bool:
     return not any(c.isupper() for c in line)
 
 
+# A sign-off line: a dash or tilde, then a name and nothing else ("-Jeff", "--sally", "~ Mike
+# Grigsby"). The dash hides the word from `TITLE_RE` and `LOWER_RE`, which skip hyphenated words.
+DASH_SIGNOFF_RE = re.compile(
+    r"(?m)^[ \t]*(?:-{1,2}|[–—~])[ \t]*(?P<name>[^\W\d_]{2,}(?:[ \t]+[^\W\d_]{2,})?)[ \t]*$"
+)
+
+
+def dash_signoffs(
+    text: str, first: frozenset[str], common: frozenset[str]
+) -> list[tuple[int, int]]:
+    r"""Sign-off lines whose first word is a known given name, in any case.
+
+    Right after the dash, a given name that is also a common word signs too ("--Bill",
+    "-Mark"); after "- " it may be a bullet ("- Grant", "- Bill") and must be no common word.
+
+    >>> text = "Call me.\n-Jeff\n--thanks\n- see below\n-Bill\n- Bill"
+    >>> first = frozenset({"jeff", "see", "bill"})
+    >>> [text[a:b] for a, b in dash_signoffs(text, first, frozenset({"see", "bill"}))]
+    ['Jeff', 'Bill']
+    """
+    from curation.pii.names import NAME_LIKE_COMMON
+
+    found = []
+    if "-" not in text and "~" not in text and "–" not in text and "—" not in text:
+        return found
+    for match in DASH_SIGNOFF_RE.finditer(text):
+        given = match.group("name").split()[0].casefold()
+        attached = text[match.start("name") - 1] in "-–—~"
+        if given in first and (given not in common or (attached and given in NAME_LIKE_COMMON)):
+            found.append(match.span("name"))
+    return found
+
+
 NEXT_LOWER_RE = re.compile(r"[ \t]+(?:[a-z]\.?[ \t]+)?([a-zà-öø-ÿ'’-]{2,})(?![\w@])")
 
 
@@ -424,6 +457,10 @@ def lexicon_recognizer(
                         continue  # "Oscar Mill Street", "Peter Kastanjehof 27"
                     end, score = after.end(1), full_score
                 results.append(RecognizerResult(E.PERSON, match.start(), end, score))
+            results.extend(
+                RecognizerResult(E.PERSON, start, end, full_score)
+                for start, end in dash_signoffs(text, first, common)
+            )
             lower_lines = [
                 (m.start(), m.end()) for m in LINE_RE.finditer(text) if not _has_upper(m.group())
             ]
