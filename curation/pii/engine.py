@@ -225,6 +225,11 @@ class Redactor:
         self._profiles: dict[str, Profile] = {}
         self.detectors = list(self.profile(LANG.ENGLISH).detectors)
 
+    def _dictionary(self) -> frozenset[str]:
+        """The English NER model's dictionary words; empty when NER is off or not English."""
+        model = self.cfg.ner_model_for(LANG.ENGLISH) if self.ner_enabled else None
+        return model_dictionary(model) if model else frozenset()
+
     def profile(self, name: str) -> Profile:
         """The recognizers of a language profile, built on first use."""
         found = self._profiles.get(name)
@@ -295,7 +300,9 @@ class Redactor:
             cue_re = _cue_pattern(profile) if strict else None
             add(
                 E.PERSON,
-                L.lexicon_recognizer(first, last, common, reject, cue_re=cue_re),
+                L.lexicon_recognizer(
+                    first, last, common, reject, cue_re=cue_re, dictionary=self._dictionary
+                ),
                 "always",
             )
         for name, pattern, gate in (

@@ -30,11 +30,13 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from curation.pii import entities as E
 from curation.pii.exceptions import PiiError
 from curation.pii.languages import LEADING_ONLY_CAPITALIZED, NAME_PARTICLES, is_department_word
+from curation.pii.names import in_dictionary
 from curation.pii.recognizers import INITIAL, NAME_TOKEN
 
 log = logging.getLogger(__name__)
@@ -249,6 +251,12 @@ def frequent_names(count: int = 1000) -> frozenset[str]:
     return _census_names(("dist.all.last", "dist.female.first", "dist.male.first"), count)
 
 
+@functools.cache
+def frequent_given_names(count: int = 1000) -> frozenset[str]:
+    """The `count` most frequent US female and male given names each, casefolded."""
+    return _census_names(("dist.female.first", "dist.male.first"), count)
+
+
 def _census_names(files: tuple[str, ...], count: int) -> frozenset[str]:
     """The first `count` names of each of the `names` package's census lists."""
     spec = importlib.util.find_spec("names")
@@ -399,6 +407,55 @@ def dash_signoffs(
     return found
 
 
+# A line written in capitals that is only a name ("JEFF DASOVICH", "SALLY J. BECK"): signature
+# blocks and letterheads, where the capitals hide which words are names.
+UPPER_NAME_LINE_RE = re.compile(
+    r"(?m)^[ \t]*(?:-{1,2}|[–—~])?[ \t]*(?P<name>(?P<given>[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]+)"
+    r"(?:[ ][A-Z]\.?)?(?:[ ](?P<surname>[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]+))?)[ \t]*,?[ \t]*$"
+)
+
+
+def upper_case_names(
+    text: str,
+    first: frozenset[str],
+    common: frozenset[str],
+    reject: frozenset[str],
+    dictionary: frozenset[str],
+) -> list[tuple[int, int]]:
+    r"""Lines in capitals that hold only a known given name, maybe with an initial and a surname.
+
+    Headings in capitals look the same ("WINTER TRAVEL", "HILTON HOTELS"), so each word must be
+    a frequent census name or no `dictionary` word (the NER model's lemma index; without one,
+    only frequent names count).
+
+    >>> text = "JEFF DASOVICH\nSR. DIRECTOR\nWINTER TRAVEL\nSALLY\nMARK TO MARKET"
+    >>> first = frozenset({"jeff", "sally", "winter", "mark"})
+    >>> dictionary = frozenset({"winter", "travel", "mark", "market", "director"})
+    >>> spans = upper_case_names(text, first, frozenset({"to"}), frozenset(), dictionary)
+    >>> [text[a:b] for a, b in spans]
+    ['JEFF DASOVICH', 'SALLY']
+    """
+    found: list[tuple[int, int]] = []
+    if not _ASCII_UPPER_RE.search(text):
+        return found
+    given_names, surnames = frequent_given_names(), frequent_surnames()
+
+    def plausible(word: str, frequent: frozenset[str]) -> bool:
+        if word in common or word in reject:
+            return False
+        return word in frequent or bool(dictionary) and not in_dictionary(word, dictionary)
+
+    for match in UPPER_NAME_LINE_RE.finditer(text):
+        given = match.group("given").casefold()
+        surname = match.group("surname")
+        if given not in first or not plausible(given, given_names):
+            continue
+        if surname is not None and not plausible(surname.casefold(), surnames):
+            continue
+        found.append(match.span("name"))
+    return found
+
+
 NEXT_LOWER_RE = re.compile(r"[ \t]+(?:[a-z]\.?[ \t]+)?([a-zà-öø-ÿ'’-]{2,})(?![\w@])")
 
 
@@ -411,13 +468,16 @@ def lexicon_recognizer(
     single_score: float = 0.6,
     full_score: float = 0.75,
     cue_re: re.Pattern[str] | None = None,
+    dictionary: Callable[[], frozenset[str]] | None = None,
 ):
     """Presidio recognizer: a known given name in Title case, with the surname that follows.
 
     "Marlene" alone scores `single_score`; "Marlene Okafor" or "Marlene J. Okafor" scores
     `full_score`. A lower-case pair counts only when both words are in the lists ("patricia
     desrosiers" needs a surname list). Common English words ("Will", "May", "Grant" at a
-    sentence start) and organisation/place words never count.
+    sentence start) and organisation/place words never count. Sign-off lines after a dash and
+    lines in capitals that hold only a name count too; `dictionary` (read on first use) gives
+    the English words such a line must not be made of (see `upper_case_names`).
 
     With `cue_re` (strict mode, for languages that capitalize nouns or whose text the English
     model does not read) a capital is no evidence: a given name counts only before a known
@@ -460,6 +520,12 @@ def lexicon_recognizer(
             results.extend(
                 RecognizerResult(E.PERSON, start, end, full_score)
                 for start, end in dash_signoffs(text, first, common)
+            )
+            results.extend(
+                RecognizerResult(E.PERSON, start, end, full_score)
+                for start, end in upper_case_names(
+                    text, first, common, reject, dictionary() if dictionary else frozenset()
+                )
             )
             lower_lines = [
                 (m.start(), m.end()) for m in LINE_RE.finditer(text) if not _has_upper(m.group())

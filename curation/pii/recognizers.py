@@ -290,7 +290,9 @@ PHONE_CONTEXT_AFTER = re.compile(
     r"\W{0,3}(?:office|mobile|cell|home|work|fax|direct|\(?[omhwf]\))\b", re.I
 )
 PHONE_SHAPE_RE = re.compile(r"\d{3}[.-]\d{4}|^\(\d+\)|\d{2}([ .-])\d{2}\1\d{2}\1\d{2}")
-DATE_LIKE_RE = re.compile(r"\d{1,4}([/.-])\d{1,2}\1\d{1,4}|\d{4}-\d{2}-\d{2}.*")
+# A date, alone or with the hour of a time after it ("01/04/2001 10" of "01/04/2001 10:22 AM":
+# the candidate stops at the colon).
+DATE_LIKE_RE = re.compile(r"\d{1,4}([/.-])\d{1,2}\1\d{1,4}(?:[ \t]\d{1,2})?|\d{4}-\d{2}-\d{2}.*")
 
 # Month names of every language the stage knows (one list, in `languages`), any case.
 MONTHS = r"(?i:" + "|".join(map(re.escape, L.month_words())) + r")"

@@ -1,4 +1,5 @@
-"""A name after a dash on a line of its own signs an e-mail; dashes before other words do not."""
+"""Signature lines (a name after a dash, a name line in capitals) are people; headings, bullets
+and dates are not."""
 
 from curation.pii.config import PiiConfig
 from curation.pii.stage import redact_texts
@@ -32,3 +33,27 @@ def test_dashes_before_words_that_name_nobody_are_kept():
     redacted, _ = redact_texts(texts, PiiConfig())
 
     assert redacted == texts
+
+
+def test_a_name_line_in_capitals_is_redacted_and_headings_are_kept():
+    texts = [
+        "Regards,\nJEFF DASOVICH\nSR. DIRECTOR",
+        "See you there.\nPAUL E Y'BARBO",
+        "WINTER TRAVEL\nHILTON HOTELS\nMARK TO MARKET",
+    ]
+
+    redacted, _ = redact_texts(texts, PiiConfig())
+
+    assert redacted[0] == "Regards,\n<PERSON>\nSR. DIRECTOR"
+    assert redacted[1] == "See you there.\n<PERSON>"
+    assert redacted[2] == texts[2]
+
+
+def test_dates_with_an_hour_are_no_phone_numbers():
+    text = "Forwarded by the desk on 01/04/2001 10:22 AM\nCall 713-853-9757 today."
+
+    redacted, counts = redact_texts([text], PiiConfig())
+
+    assert "01/04/2001 10:22 AM" in redacted[0]
+    assert "713-853-9757" not in redacted[0]
+    assert counts[0].get("PHONE_NUMBER") == 1
