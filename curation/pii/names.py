@@ -276,13 +276,28 @@ def clean_person_span(text: str, start: int, end: int, common: frozenset[str]):
     return start + lo, start + hi
 
 
+LOWER_TOKEN_RE = re.compile(r"(?<![\w'’-])[^\W\d_A-Z]{3,}(?![\w'’-])")
+
+
 def name_tokens(text: str, spans: Iterable[tuple[int, int]], common: frozenset[str]) -> set[str]:
-    """Name tokens (>= 3 letters, not common) inside `spans` of `text`."""
+    """Name tokens (>= 3 letters, not common) inside `spans` of `text`.
+
+    A name found written in lower case ("everyone calls me borna") is looked for in lower
+    case too; a capitalized one only capitalized or in capitals (see `find_name_tokens`).
+
+    >>> text = "my name is borna jerković, and Borna is"
+    >>> sorted(name_tokens(text, [(11, 25), (31, 36)], frozenset({"is"})))
+    ['Borna', 'borna', 'jerković']
+    """
     found: set[str] = set()
     for start, end in spans:
         for match in CANDIDATE_RE.finditer(text, start, end):
             token = match.group()
             if len(token) >= 3 and token.lower() not in common:
+                found.add(token)
+        for match in LOWER_TOKEN_RE.finditer(text, start, end):
+            token = match.group()
+            if token.islower() and token not in common:
                 found.add(token)
     return found
 
