@@ -525,6 +525,7 @@ class Redactor:
         emails = [(s.start, s.end) for s in spans if s.entity == E.EMAIL_ADDRESS]
         priority = E.PRIORITY[E.PERSON] - 5
         listed = N.coordinated_names(text, person)
+        listed += N.slash_pairs(text, person, self.lexicon[0])
         tokens = N.name_tokens(text, person + listed, common)
         local = N.local_part_tokens(text, emails, common)
         if profile.strict:

@@ -134,6 +134,33 @@ def coordinated_names(text: str, people: list[tuple[int, int]]) -> list[tuple[in
     return found
 
 
+SLASH_PAIR_RE = re.compile(r"(?<![\w@./])(" + NAME_TOKEN + r")/(" + NAME_TOKEN + r")(?![\w@/])")
+
+
+def slash_pairs(
+    text: str, people: list[tuple[int, int]], given: frozenset[str]
+) -> list[tuple[int, int]]:
+    """The other name of a pair joined by a slash ("Jeff/Sara,") where one is a person already
+    and the other a known given name. A third part ("Tana Jones/HOU/ECT") makes it an address
+    of an e-mail system, not a pair.
+
+    >>> text = "Jeff/Sara, see below. Tana Jones/HOU/ECT"
+    >>> [text[a:b] for a, b in slash_pairs(text, [(0, 4), (22, 26)], frozenset({"sara"}))]
+    ['Sara']
+    """
+    found: list[tuple[int, int]] = []
+    if "/" not in text:
+        return found
+    for match in SLASH_PAIR_RE.finditer(text):
+        for this, other in ((1, 2), (2, 1)):
+            a, b = match.span(this)
+            if any(ps < b and a < pe for ps, pe in people):
+                if match.group(other).casefold() in given:
+                    found.append(match.span(other))
+                break
+    return found
+
+
 # Common words that are also given names or surnames ("Will, Jennifer", "January, Ann"): in a
 # From/To header they are kept as part of the name; elsewhere they stay common words.
 NAME_LIKE_COMMON = _words(

@@ -57,3 +57,12 @@ def test_dates_with_an_hour_are_no_phone_numbers():
     assert "01/04/2001 10:22 AM" in redacted[0]
     assert "713-853-9757" not in redacted[0]
     assert counts[0].get("PHONE_NUMBER") == 1
+
+
+def test_the_other_name_of_a_slash_pair_is_redacted_but_not_a_notes_address():
+    texts = ["Jeff/Sara,\nPlease see below.", "Forwarded by Tana Jones/HOU/ECT today"]
+
+    redacted, _ = redact_texts(texts, PiiConfig())
+
+    assert redacted[0] == "<PERSON>/<PERSON>,\nPlease see below."
+    assert redacted[1] == "Forwarded by <PERSON>/HOU/ECT today"
