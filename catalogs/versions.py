@@ -6,7 +6,9 @@ fingerprint, code version and the run's reconciled counts, and tags it. If anyth
 before the transaction commits, the previous version stays current and untouched. The ledger of
 every decision is appended to a sibling table `<name>__ledger` *before* the data commit, so a
 committed version always has its ledger; a crashed run leaves at most ledger rows of a run id
-that no version references.
+that no version references. An incremental version is instead its base plus the change in one
+snapshot: position deletes for the rows that leave, new data files for the rows that arrive
+(`catalogs.merge_on_read`).
 
 A commit is idempotent per run id: a retried commit finds the snapshot that carries its run id
 and returns that version, and appends the ledger only if no ledger snapshot of the run exists.
@@ -31,6 +33,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from catalogs.exceptions import CatalogError, DatasetNotFound, VersionNotFound
+from catalogs.merge_on_read import commit_merge_on_read, plan_removal
+from catalogs.position_deletes import supports_position_deletes
 from curation.ledger import LEDGER_SCHEMA, STAGE_ORDER
 from curation.schema import DOCUMENT_SCHEMA, conform
 
@@ -180,7 +184,10 @@ def commit_version(
 
     With `changes` (an incremental run whose base is still the table's current snapshot), the
     same version is committed as a delete of the removed rows plus an append of the new ones,
-    in one transaction; `documents` still holds the whole version (for its stats).
+    in one snapshot; `documents` still holds the whole version (for its stats). On a format
+    version 2 table the delete is merge-on-read (`catalogs.merge_on_read`): position-delete
+    files name the removed rows and every data file of the base is reused, so storage grows
+    with the change, not the table.
     `left_version`: ledger rows of the previous version's documents that leave it (appended
     with the ledger; not counted in the version's stats, which count this run's inputs).
 
@@ -251,11 +258,22 @@ def commit_version(
         run_id,
     )
     current = table.current_snapshot()
+    onto_base = changes is not None and current is not None and current.snapshot_id == changes.base
+    merge_on_read = onto_base and supports_position_deletes(table)
+    if merge_on_read:
+        assert changes is not None and isinstance(changes.added, pa.Table)
+        write_rows = _rows_writer(table)
+        plan = plan_removal(table, changes.base, changes.removed, write_rows)
+        added = write_rows(changes.added) if changes.added.num_rows else []
     with table.transaction() as transaction:
         missing = {k: v for k, v in TABLE_PROPERTIES.items() if table.properties.get(k) != v}
         if missing:  # a table made before a property was chosen gets it with this commit
             transaction.set_properties(missing)
-        if changes is not None and current is not None and current.snapshot_id == changes.base:
+        if merge_on_read:
+            # the removed rows are named in position-delete files; every data file is reused
+            commit_merge_on_read(transaction, plan, added, snapshot_properties=properties)
+        elif onto_base:
+            assert changes is not None
             # Only files holding a removed row are rewritten (copy-on-write); the others are
             # reused by the new snapshot, so storage grows with the change, not the table.
             if len(changes.removed):
@@ -429,9 +447,7 @@ def _commit_staged(
     removed = changes.removed if changes is not None else pa.array([], pa.string())
     if changes is not None and not isinstance(changes.added, pa.Table):
         documents = list(changes.added)
-    metadata = table.metadata.model_copy(
-        update={"properties": {**table.metadata.properties, **TABLE_PROPERTIES}}
-    )
+    metadata = _write_metadata(table)
     stats = StatsAccumulator()
     counter, write_uuid = itertools.count(), uuid.uuid4()
     files: list[DataFile] = []
@@ -458,12 +474,19 @@ def _commit_staged(
                 stats.add(group)
                 files += write_data_files(metadata, table, group, write_uuid, counter)
     properties = {**properties, f"{PROPERTY_PREFIX}stats": stats.as_property(decisions)}
+    merge_on_read = onto_base and supports_position_deletes(table)
+    if merge_on_read:
+        assert changes is not None
+        plan = plan_removal(table, changes.base, removed, _rows_writer(table))
     append_run_ledger(ledger_table, ledger, run_id, left_version)
     with table.transaction() as transaction:
         missing = {k: v for k, v in TABLE_PROPERTIES.items() if table.properties.get(k) != v}
         if missing:
             transaction.set_properties(missing)
-        if onto_base:
+        if merge_on_read:
+            # the removed rows are named in position-delete files; every data file is reused
+            commit_merge_on_read(transaction, plan, files, snapshot_properties=properties)
+        elif onto_base:
             # Only files holding a removed row are rewritten (copy-on-write); the others are
             # reused by the new snapshot, so storage grows with the change, not the table.
             if len(removed):
@@ -476,12 +499,33 @@ def _commit_staged(
                 snapshot_properties=properties,
                 _isolation_operation=Operation.OVERWRITE,
             )
-        if files or not onto_base or not len(removed):
+        if not merge_on_read and (files or not onto_base or not len(removed)):
             with transaction.update_snapshot(snapshot_properties=properties).fast_append() as add:
                 for data_file in files:
                     add.append_data_file(data_file)
         snapshot_id = transaction.table_metadata.current_snapshot_id
         ManageSnapshots(transaction).create_tag(snapshot_id, name).commit()
+
+
+def _write_metadata(table: Table) -> TableMetadata:
+    """The table's metadata with `TABLE_PROPERTIES` (for data files written before the commit
+    that sets them on an older table)."""
+    return table.metadata.model_copy(
+        update={"properties": {**table.metadata.properties, **TABLE_PROPERTIES}}
+    )
+
+
+def _rows_writer(table: Table) -> Callable[[pa.Table], list[DataFile]]:
+    """Rows -> new data files of the dataset table (conformed, sorted by doc_id): the writer of
+    a merge-on-read commit's added rows and compacted files."""
+    metadata, counter, write_uuid = _write_metadata(table), itertools.count(), uuid.uuid4()
+
+    def write_rows(rows: pa.Table) -> list[DataFile]:
+        return write_data_files(
+            metadata, table, conform(rows).sort_by("doc_id"), write_uuid, counter
+        )
+
+    return write_rows
 
 
 def record_run_without_version(
@@ -604,7 +648,9 @@ def _version_info(table: Table, dataset: str, name: str, snapshot_id: int) -> Ve
         run_id=properties.get(f"{PROPERTY_PREFIX}run_id"),
         spec_fingerprint=properties.get(f"{PROPERTY_PREFIX}spec_fingerprint"),
         code_version=properties.get(f"{PROPERTY_PREFIX}code_version"),
-        row_count=int(properties.get("total-records", 0)),
+        # data files' records less the rows position deletes remove (merge-on-read versions)
+        row_count=int(properties.get("total-records", 0))
+        - int(properties.get("total-position-deletes", 0)),
         summary=summary,
         location=table.metadata.location,
     )

@@ -4,6 +4,8 @@ Snapshots may share data files (any commit that leaves a file in place keeps it 
 so each live data file is read once, whatever number of snapshots use it, and only the columns
 the match needs. The result says which files hold the subject: a snapshot is affected when one
 of them is live in it, and such a file is never used again once its snapshots are rewritten.
+Files are read whole, position deletes *not* applied: a row a merge-on-read version deleted
+still has its bytes in the file, so the file holds the subject all the same.
 """
 
 from __future__ import annotations

@@ -328,7 +328,9 @@ def _rewrite_table(
         new_name = names.get(own or "") or next(iter(names.values()), None)
         live = files.snapshots[snapshot_id].live & dirty
         doc_ids = sorted(set().union(*(files_to_change[key] for key in live)))
-        successor = write_successor(table, snapshot_id, doc_ids, transform, properties, new_name)
+        successor = write_successor(
+            table, snapshot_id, doc_ids, transform, properties, new_name, dirty=live
+        )
         successor.names = names
         successors.append(successor)
     move_refs(table, successors)

@@ -9,6 +9,14 @@ append carries forward only manifests with live entries, so the successor mentio
 replaced files. Every ref then moves in one metadata commit (tags get a suffix: `v3` becomes
 `v3-e1`; branches keep their name, so `main` stays current), and the snapshots that still
 mention a replaced file, none of them a ref's head any more, are expired.
+
+A merge-on-read version (position deletes, `catalogs.position_deletes`) may hold the subject in
+a row it deleted: the bytes are still in a live data file, which pyiceberg's copy-on-write
+would rewrite through the deletes, leaving its delete file to point into a file that is gone.
+Its successor is written file by file instead (`_rewrite_merge_on_read`): each data file that
+holds the subject, deleted rows included, is rewritten without its deleted rows and without the
+subject, and leaves the snapshot together with its delete file (one per data file), so delete
+files never need to follow a renamed path.
 """
 
 from __future__ import annotations
@@ -20,8 +28,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from catalogs.erasure.tablefiles import TableFiles
+from catalogs.position_deletes import merge_on_read_overwrite
 from catalogs.versions import validate_version_name
 
 if TYPE_CHECKING:
@@ -93,25 +103,45 @@ def write_successor(
     transform: Transform,
     properties: Properties,
     new_name: str | None,
+    dirty: set[str] | None = None,
 ) -> Successor:
     """Write the erased successor of `snapshot_id` on a temporary branch (see module doc).
 
     The rows with `doc_ids` are replaced by `transform` of them; with no ids, only the
-    manifests are rewritten (a snapshot that mentions a dirty file without using it).
+    manifests are rewritten (a snapshot that mentions a dirty file without using it). A
+    snapshot with position deletes is rewritten file by file (`_rewrite_merge_on_read`):
+    `dirty` names (path keys) its data files that hold the subject, deleted rows included.
     """
     from pyiceberg.expressions import In
 
     branch = f"{TEMPORARY_BRANCH}{uuid.uuid4().hex[:12]}"
     table.manage_snapshots().create_branch(snapshot_id, branch).commit()
     try:
-        if doc_ids:
-            rows = table.scan(snapshot_id=snapshot_id, row_filter=In("doc_id", doc_ids)).to_arrow()
+        merge_on_read = bool(doc_ids or dirty) and has_position_deletes(table, snapshot_id)
+        if merge_on_read:
+            rows, written, added, removed = _rewrite_merge_on_read(
+                table, snapshot_id, set(doc_ids), dirty or set(), transform
+            )
         else:
-            rows = table.schema().as_arrow().empty_table()
-        written = transform(rows)
+            if doc_ids:
+                rows = table.scan(
+                    snapshot_id=snapshot_id, row_filter=In("doc_id", doc_ids)
+                ).to_arrow()
+            else:
+                rows = table.schema().as_arrow().empty_table()
+            written = transform(rows)
         snapshot_properties = properties(table.snapshot_by_id(snapshot_id), rows, written, new_name)
         with table.transaction() as transaction:
-            if doc_ids:
+            if merge_on_read:
+                producer = merge_on_read_overwrite(
+                    transaction, snapshot_properties=snapshot_properties, branch=branch
+                )
+                for data_file in added:
+                    producer.append_data_file(data_file)
+                for old in removed:
+                    producer.remove_file(old)
+                producer.commit()
+            elif doc_ids:
                 condition = In("doc_id", doc_ids)
                 if written.num_rows:
                     transaction.overwrite(
@@ -138,6 +168,66 @@ def write_successor(
         rows_read=rows.num_rows,
         rows_written=written.num_rows,
     )
+
+
+def has_position_deletes(table: Table, snapshot_id: int) -> bool:
+    """Whether the snapshot has live position-delete files (a merge-on-read version)."""
+    from pyiceberg.manifest import ManifestContent
+
+    snapshot = table.snapshot_by_id(snapshot_id)
+    return snapshot is not None and any(
+        manifest.content == ManifestContent.DELETES
+        and (manifest.has_added_files() or manifest.has_existing_files())
+        for manifest in snapshot.manifests(table.io)
+    )
+
+
+def _rewrite_merge_on_read(
+    table: Table, snapshot_id: int, doc_ids: set[str], dirty: set[str], transform: Transform
+) -> tuple[pa.Table, pa.Table, list[Any], list[Any]]:
+    """The erased files of a merge-on-read snapshot, written but not committed.
+
+    Each data file in `dirty` is read with the snapshot's deletes applied; its rows with
+    `doc_ids` are replaced by `transform` of them and the rest is kept. The survivors of all
+    those files become new data files, and each old file leaves with its delete file: the
+    rewrite drops the deleted rows (and their bytes, which may be the subject's) together with
+    the delete entries that named them, so no delete file ever points into a rewritten file.
+    Returns the rows read, the rows written in their place, the new data files, and the data
+    and delete files to remove.
+    """
+    import itertools
+
+    from catalogs.erasure.storage import path_key
+    from catalogs.live_rows import live_files, read_live
+    from catalogs.versions import write_data_files
+
+    wanted = pa.array(sorted(doc_ids), pa.string())
+    targets = [f for f in live_files(table, snapshot_id) if path_key(f.path) in dirty]
+    hits: list[pa.Table] = []
+    kept: list[pa.Table] = []
+    for live in targets:
+        for batch in read_live(table, live):
+            hit = pc.fill_null(pc.is_in(batch.column("doc_id"), value_set=wanted), False)
+            hits.append(batch.filter(hit))
+            kept.append(batch.filter(pc.invert(hit)))
+    empty = table.schema().as_arrow().empty_table()
+    rows = pa.concat_tables(hits, promote_options="permissive") if hits else empty
+    written = transform(rows)
+    survivors = [
+        part.select(written.schema.names).cast(written.schema) for part in kept if part.num_rows
+    ]
+    combined = pa.concat_tables([*survivors, written]) if survivors or written.num_rows else None
+    added = []
+    if combined is not None and combined.num_rows:
+        added = write_data_files(
+            table.metadata,
+            table,
+            combined.sort_by("doc_id") if "doc_id" in combined.column_names else combined,
+            uuid.uuid4(),
+            itertools.count(),
+        )
+    removed = [f for live in targets for f in (live.data_file, *live.delete_files)]
+    return rows, written, added, removed
 
 
 def move_refs(table: Table, successors: list[Successor]) -> None:

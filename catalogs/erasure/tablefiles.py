@@ -4,7 +4,9 @@ A snapshot reads its manifest list, the manifests it names, and the data files o
 entries (added or existing). Its manifests also keep *deleted* entries for files the snapshot's
 own commit removed, with those files' column bounds (the first 16 characters of a string under
 Iceberg's default metrics): a snapshot that merely mentions a file that held an erased document
-still carries a piece of it, so erasure tracks mentions as well as live files.
+still carries a piece of it, so erasure tracks mentions as well as live files. Position-delete
+files (merge-on-read versions) are files of the snapshot like data files, but hold no row:
+`live_files` leaves them out of what is searched for the subject.
 
 pyiceberg 0.12 expires snapshots in metadata only and has no orphan-file removal, so
 `delete_unreferenced` does that part: everything under the table's location that the current
@@ -45,9 +47,14 @@ class TableFiles:
         }
         # one URI per data file, to read it through the table's FileIO
         self.uris: dict[str, str] = {}
+        # position-delete files (merge-on-read versions): paths and row numbers, no row values
+        self.delete_files: set[str] = set()
         for entries in self._entries.values():
             for entry in entries:
-                self.uris.setdefault(path_key(entry.data_file.file_path), entry.data_file.file_path)
+                key = path_key(entry.data_file.file_path)
+                self.uris.setdefault(key, entry.data_file.file_path)
+                if entry.data_file.content != 0:  # DataFileContent.DATA
+                    self.delete_files.add(key)
 
     def _manifest_entries(self, manifest: ManifestFile) -> list[ManifestEntry]:
         key = path_key(manifest.manifest_path)
@@ -76,8 +83,9 @@ class TableFiles:
         )
 
     def live_files(self) -> set[str]:
-        """Data files live in at least one snapshot."""
-        return set().union(*(s.live for s in self.snapshots.values()))
+        """Data files live in at least one snapshot (delete files left out: they hold no row
+        of the table, only the positions of rows another file holds)."""
+        return set().union(*(s.live for s in self.snapshots.values())) - self.delete_files
 
     def reachable(self) -> set[str]:
         """Every file this view of the table names: `referenced` plus the data files that

@@ -180,7 +180,7 @@ class CatalogPages:
         }
         if not query.strip():
             return data, None
-        result = run_query(files.paths, query)
+        result = run_query(files.paths, query, deleted=files.deleted)
         rows = result.table.num_rows
         data.update(
             columns=result.columns,

@@ -170,7 +170,7 @@ def sample_page(
     connection = duckdb.connect(":memory:")
     try:
         if sample.active:
-            source = parquet_source(files.paths)
+            source = files.source()
             total = connection.execute(
                 f"SELECT count(*) FROM {source}{where}", where_params
             ).fetchone()[0]
@@ -181,7 +181,7 @@ def sample_page(
         rows: list[dict[str, Any]] = []
         if paths and offset < total:
             cursor = connection.execute(
-                f"SELECT {columns} FROM {parquet_source(paths)}{where} "
+                f"SELECT {columns} FROM {files.source(paths)}{where} "
                 f"LIMIT {int(page_size)} OFFSET {int(local_offset)}",
                 [*select_params, *where_params],
             )
@@ -219,7 +219,7 @@ def version_facets(files: SnapshotFiles) -> dict[str, Any]:
     try:
         grouped = connection.execute(
             f"SELECT source_id, {_LICENSE} AS license, {_LANGUAGE} AS lang, count(*) AS n "
-            f"FROM {parquet_source(files.paths)} GROUP BY ALL"
+            f"FROM {files.source()} GROUP BY ALL"
         ).fetchall()
     finally:
         connection.close()
@@ -255,7 +255,7 @@ def document_text(files: SnapshotFiles, doc_id: str) -> dict[str, Any] | None:
         cursor = connection.execute(
             "SELECT doc_id, text, title, author, metadata_json, lang, lang_score, "
             "quality_score, quality_signals, license_category "
-            f"FROM {parquet_source(files.paths)} WHERE doc_id = ? LIMIT 1",
+            f"FROM {files.source()} WHERE doc_id = ? LIMIT 1",
             [doc_id],
         )
         names = [d[0] for d in cursor.description]

@@ -1,9 +1,10 @@
 """The Parquet data files that make up one version, for DuckDB to read directly.
 
-pyiceberg writes copy-on-write only (a delete rewrites the files it touches), so the data files
-planned for a snapshot hold exactly its rows: no delete files to merge. Reading them with DuckDB
-lets a page fetch 50 rows of a million-row version by reading a few row groups, instead of
-materializing the version through pyiceberg.
+Reading them with DuckDB lets a page fetch 50 rows of a million-row version by reading a few
+row groups, instead of materializing the version through pyiceberg. An incremental version is
+merge-on-read (`catalogs.position_deletes`): a data file may hold rows the version deleted, so
+each file comes with its deleted positions and `SnapshotFiles.source` is the relation without
+them (`catalogs.live_rows.live_parquet_sql`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from catalogs.live_rows import live_files, live_parquet_sql
 from catalogs.versions import load_dataset_table
 from catalogs.web.exceptions import UnsupportedWarehouse
 
@@ -25,10 +27,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class DataFile:
-    """One Parquet file of a version: where it is and how many rows it holds."""
+    """One Parquet file of a version: where it is, how many of its rows the version holds, and
+    the positions of those it does not (position deletes)."""
 
     path: str
     records: int
+    deleted: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,15 @@ class SnapshotFiles:
     @property
     def records(self) -> int:
         return sum(f.records for f in self.files)
+
+    @property
+    def deleted(self) -> dict[str, tuple[int, ...]]:
+        """Deleted positions per path, for the files that have any."""
+        return {f.path: f.deleted for f in self.files if f.deleted}
+
+    def source(self, paths: list[str] | None = None) -> str:
+        """A DuckDB relation over the version's rows in `paths` (all its files by default)."""
+        return live_parquet_sql(self.paths if paths is None else paths, self.deleted)
 
 
 def local_path(location: str) -> str:
@@ -115,10 +128,17 @@ class SnapshotFileCache(SnapshotCache):
 
 
 def plan_snapshot_files(table: Table, snapshot_id: int) -> SnapshotFiles:
-    """Plan the snapshot's data files; sorted by path so that row order is stable."""
-    tasks = table.scan(snapshot_id=snapshot_id).plan_files()
+    """Plan the snapshot's data files with their deletes; sorted by path so that row order is
+    stable. `records` counts the live rows of each file."""
     files = sorted(
-        (DataFile(local_path(task.file.file_path), int(task.file.record_count)) for task in tasks),
+        (
+            DataFile(
+                local_path(live.path),
+                live.live_count,
+                tuple(int(p) for p in live.deleted),
+            )
+            for live in live_files(table, snapshot_id)
+        ),
         key=lambda f: f.path,
     )
     return SnapshotFiles(snapshot_id=snapshot_id, files=tuple(files))

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from catalogs.live_rows import live_parquet_sql
 from catalogs.web.exceptions import QueryRefused
-from catalogs.web.samples import parquet_source
 
 if TYPE_CHECKING:
     import duckdb
@@ -90,8 +91,11 @@ def check_single_select(sql: str) -> str:
     return sql
 
 
-def sandboxed_connection(paths: list[str]) -> duckdb.DuckDBPyConnection:
-    """An in-memory connection whose only readable data is the view `docs` over `paths`."""
+def sandboxed_connection(
+    paths: list[str], deleted: Mapping[str, Sequence[int]] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection whose only readable data is the view `docs` over `paths`, less
+    the rows `deleted` names (path -> positions: the version's position deletes)."""
     import duckdb
 
     connection = duckdb.connect(":memory:")
@@ -104,7 +108,9 @@ def sandboxed_connection(paths: list[str]) -> duckdb.DuckDBPyConnection:
         connection.execute("SET autoinstall_known_extensions = false")
         connection.execute("SET autoload_known_extensions = false")
         if paths:
-            connection.execute(f"CREATE VIEW docs AS SELECT * FROM {parquet_source(paths)}")
+            connection.execute(
+                f"CREATE VIEW docs AS SELECT * FROM {live_parquet_sql(paths, deleted)}"
+            )
         else:
             connection.execute("CREATE VIEW docs AS SELECT NULL::VARCHAR AS doc_id WHERE false")
         connection.execute("SET enable_external_access = false")
@@ -119,11 +125,13 @@ def run_query(
     paths: list[str],
     sql: str,
     *,
+    deleted: Mapping[str, Sequence[int]] | None = None,
     max_rows: int = MAX_ROWS,
     max_bytes: int = MAX_BYTES,
     timeout_s: float = TIMEOUT_S,
 ) -> QueryResult:
-    """Run one SELECT over the view `docs` of `paths`, fetching at most `max_rows` rows.
+    """Run one SELECT over the view `docs` of `paths` (less the `deleted` rows of each path),
+    fetching at most `max_rows` rows.
 
     Fetching also stops once `max_bytes` of results are held; the result says it was cut.
     """
@@ -131,7 +139,7 @@ def run_query(
     import pyarrow as pa
 
     check_single_select(sql)
-    connection = sandboxed_connection(paths)
+    connection = sandboxed_connection(paths, deleted)
     timer = threading.Timer(timeout_s, connection.interrupt)
     timer.daemon = True
     timer.start()
