@@ -56,7 +56,8 @@ bench-venv: bench/.venv-datatrove/bin/python
 
 bench/.venv-datatrove/bin/python:
 	$(PYTHON) -m venv bench/.venv-datatrove
-	bench/.venv-datatrove/bin/pip install --quiet datatrove==0.10.1 regex==2026.11.19 spacy==3.8.18
+	bench/.venv-datatrove/bin/pip install --quiet datatrove==0.10.1 regex==2026.11.19 spacy==3.8.18 \
+	  fasttext-numpy2-wheel==0.9.2 fasteners==0.20
 
 clean:
 	rm -rf $(VENV) $(TOOLS)

@@ -32,17 +32,18 @@ kernel's VmHWM of that process, sampled every 20 ms.
 
 Prints one JSON object with docs/s, wall and CPU seconds per side, and the ratios.
 
-Measured on 2026-12-07 on this 2-core machine (load average 2.4-3.1, other sessions running),
-datatrove 0.10.1 in a separate venv, one run of each side in one invocation:
+Measured on 2026-12-07 on this 2-core machine (load average 5-9, other sessions running),
+datatrove 0.10.1 in a separate venv (plus fasttext-numpy2-wheel and fasteners), one run of each
+side per invocation, two invocations each:
 
-- dedup, 20,000 revisions (185 MiB): `curate dedup` 2,139 docs/s (8.5 CPU s, peak 1,747 MiB),
-  `--out-of-core` 1,896 docs/s (9.3 CPU s, peak 1,902 MiB), datasketch loop 558 docs/s
-  (33.4 CPU s, 517 MiB): 3.84x wall, 3.93x per CPU second (3.40x / 3.59x out of core).
+- dedup, 20,000 revisions (185 MiB): `curate dedup` 4.04 and 4.15 CPU s (peak 510 MiB),
+  datasketch loop 35.7 and 34.7 CPU s: 8.83x and 8.35x per CPU second (the code before
+  issue 19's changes, interleaved with these runs: 4.90 and 4.95 CPU s, 7.27x and 6.95x).
   Duplicates 16,580 (ours, verified, split around representatives) against 17,502 (plain LSH
   components).
-- quality, 2,000 enterprise text documents (22.6 MiB): `curate quality score` 119 docs/s
-  (15.9 CPU s, peak 1,365 MiB); datatrove's LanguageFilter + four filters 17.1 docs/s
-  (110.4 CPU s, peak 176 MiB): 6.95x wall, 6.95x per CPU second.
+- quality, 2,000 enterprise text documents (22.6 MiB): `curate quality score` 12.24 and 11.22
+  CPU s (peak 720-770 MiB); datatrove's LanguageFilter + four filters 125.3 and 123.8 CPU s:
+  10.24x and 11.03x per CPU second (before: 12.47-13.53 CPU s, 8.86x-9.21x).
 """
 
 from __future__ import annotations
@@ -148,7 +149,8 @@ def _parse() -> argparse.Namespace:
         "--datatrove-python",
         type=Path,
         default=DATATROVE_PYTHON,
-        help="python of a venv with datatrove 0.10.1 (and fasttext-numpy2-wheel for its LID)",
+        help="python of a venv with datatrove 0.10.1 (and fasttext-numpy2-wheel and fasteners "
+        "for its LID)",
     )
     parser.add_argument("--only", choices=["dedup", "quality"], default=None)
     parser.add_argument("--skip-out-of-core", action="store_true")
@@ -351,9 +353,11 @@ def bench_quality(folder: Path, args: argparse.Namespace) -> dict:
             "fasttext-numpy2-wheel, pass --datatrove-python)"
         )
         return result
+    # datatrove's LanguageFilter also needs fasteners (it refuses to start without it), which
+    # `make bench-venv` does not install either
     has_fasttext = (
         subprocess.run(
-            [str(peer), "-c", "import fasttext"], capture_output=True, check=False
+            [str(peer), "-c", "import fasttext, fasteners"], capture_output=True, check=False
         ).returncode
         == 0
     )

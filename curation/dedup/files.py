@@ -15,13 +15,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from curation.dedup.config import DedupConfig
 from curation.dedup.exceptions import DedupInputError
-from curation.dedup.stage import deduplicate
+from curation.dedup.stage import representatives
 from curation.tabular import read_records, scan_records, table_format, write_atomic
+
+_NEWEST = pl.CompatLevel.newest()
 
 
 def _scan(path: Path, text_field: str, id_field: str) -> pl.LazyFrame:
@@ -99,19 +102,16 @@ def dedup_file(
     table = pa.table(
         {
             "doc_id": ids.cast(pl.String).to_arrow().cast(pa.string()),
-            "text": frame[text_field].cast(pl.String).to_arrow(),
+            # as polars holds it (string views), without a copy of the whole text: the
+            # sketch converts one batch of documents at a time
+            "text": frame[text_field].cast(pl.String).to_arrow(compat_level=_NEWEST),
         }
     )
-    outcome = deduplicate(table, cfg)
-    keys = pl.DataFrame({"key": table.column("doc_id"), id_field: ids})
-    cluster = pl.Series("key", outcome.cluster_id).cast(pl.String).to_frame()
-    cluster_ids = cluster.join(keys, on="key", how="left", maintain_order="left")[id_field]
-    duplicate = pl.Series("duplicate", outcome.decision.decision).cast(pl.String) == "dropped"
-    result = pl.DataFrame(
-        {"id": ids, "cluster_id": cluster_ids, "duplicate": duplicate.alias("duplicate")}
-    )
+    # without an index every representative is a row of the file: its id, in the id's type
+    pointer, stats = representatives(table, cfg)
+    duplicate = pl.Series("duplicate", pointer != np.arange(len(pointer)))
+    result = pl.DataFrame({"id": ids, "cluster_id": ids.gather(pointer), "duplicate": duplicate})
     _write(result, target)
-    stats = outcome.stats
     return {
         "input": str(source),
         "output": str(target),

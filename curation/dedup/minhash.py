@@ -60,15 +60,20 @@ def signatures(batch: ShingleBatch, num_perm: int, seed: int) -> np.ndarray:
     if len(nonempty):
         hashed = fmix32(batch.hashes.astype(np.uint32, copy=False))
         starts = batch.offsets[nonempty]
-        doc_of = np.repeat(np.arange(len(nonempty)), counts[nonempty])
+        # the first and last document of every chunk, from the chunk bounds (a document
+        # number per shingle would be one more pass over all of them)
+        bounds = np.arange(0, len(hashed), _CHUNK)
+        firsts = (np.searchsorted(starts, bounds, "right") - 1).tolist()
+        lasts = (
+            np.searchsorted(starts, np.minimum(bounds + _CHUNK, len(hashed)) - 1, "right") - 1
+        ).tolist()
         buffer = np.empty((num_perm, _CHUNK), np.uint32)
         a_col, b_col = a[:, None], b[:, None]
-        for lo in range(0, len(hashed), _CHUNK):
+        for lo, first, last in zip(bounds.tolist(), firsts, lasts, strict=True):
             hi = min(lo + _CHUNK, len(hashed))
             chunk = buffer[:, : hi - lo]
             np.multiply(a_col, hashed[None, lo:hi], out=chunk)
             chunk += b_col
-            first, last = doc_of[lo], doc_of[hi - 1]
             segments = np.maximum(starts[first : last + 1] - lo, 0)
             part = np.minimum.reduceat(chunk, segments, axis=1)
             np.minimum(out[:, first : last + 1], part, out=out[:, first : last + 1])

@@ -39,6 +39,7 @@ _M2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
 _EMPTY_BYTES = np.zeros(0, np.uint8)
 _CAPITAL_SIGMA = 0x3A3  # lowercases to σ or, at the end of a word, ς
+_BYTE_BLOCK = 1 << 16  # bytes classified per step (see _ascii_word)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,15 @@ def tokenize(texts: pa.Array | pa.ChunkedArray | pl.Series) -> pl.Series:
     )
 
 
+def indices(encoded: pa.DictionaryArray) -> np.ndarray:
+    """The codes of a dictionary array without nulls, as numpy.
+
+    Through polars, zero-copy: pyarrow's own `to_numpy` imports pandas on first use (about
+    0.15 s of CPU, for a command that never needs pandas).
+    """
+    return pl.Series(encoded.indices).to_numpy()
+
+
 def token_hashes(tokens: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """(flat uint64 token hashes, token count per document) for a list column of tokens."""
     lengths = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
@@ -125,7 +135,7 @@ def token_hashes(tokens: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     vocabulary = encoded.dictionary.cast(pa.large_binary()).to_pylist()
     digest = xxhash.xxh3_64_intdigest
     vocab_hashes = np.fromiter(map(digest, vocabulary), dtype=np.uint64, count=len(vocabulary))
-    return vocab_hashes[encoded.indices.to_numpy(zero_copy_only=False)], lengths
+    return vocab_hashes[indices(encoded)], lengths
 
 
 def shingle_batch(texts: pa.Array | pa.ChunkedArray | pl.Series, ngram: int) -> ShingleBatch:
@@ -206,20 +216,30 @@ def byte_token_hashes(
     digest = xxhash.xxh3_64_intdigest
     words = vocabulary.cast(pa.large_binary()).to_pylist()
     vocab_hashes = np.fromiter(map(digest, words), dtype=np.uint64, count=len(words))
-    return vocab_hashes[encoded.indices.to_numpy(zero_copy_only=False)], lengths
+    return vocab_hashes[indices(encoded)], lengths
 
 
 def _ascii_word(raw: np.ndarray) -> np.ndarray:
     """Whether each byte is an ASCII word character ([A-Za-z0-9_]); False for non-ASCII bytes.
 
-    Comparisons on whole arrays beat a 256-entry lookup table (a gather per byte).
+    Comparisons on whole arrays beat a 256-entry lookup table (a gather per byte); done one
+    block of `_BYTE_BLOCK` bytes at a time, so the seven passes over the bytes and their
+    temporaries stay in cache (3x faster than passes over a whole batch's 9 MiB).
     """
-    shifted = np.bitwise_or(raw, np.uint8(0x20))  # folds A-Z onto a-z
-    shifted -= np.uint8(ord("a"))
-    word = np.less(shifted, 26)
-    np.subtract(raw, np.uint8(ord("0")), out=shifted)
-    word |= np.less(shifted, 10)
-    word |= raw == ord("_")
+    word = np.empty(len(raw), bool)
+    shifted = np.empty(min(len(raw), _BYTE_BLOCK), np.uint8)
+    other = np.empty(len(shifted), bool)
+    for lo in range(0, len(raw), _BYTE_BLOCK):
+        block = raw[lo : lo + _BYTE_BLOCK]
+        out, low, extra = word[lo : lo + len(block)], shifted[: len(block)], other[: len(block)]
+        np.bitwise_or(block, np.uint8(0x20), out=low)  # folds A-Z onto a-z
+        low -= np.uint8(ord("a"))
+        np.less(low, 26, out=out)
+        np.subtract(block, np.uint8(ord("0")), out=low)
+        np.less(low, 10, out=extra)
+        out |= extra
+        np.equal(block, ord("_"), out=extra)
+        out |= extra
     return word
 
 
@@ -296,16 +316,20 @@ def _text_keys(flat: np.ndarray, lengths: np.ndarray, starts: np.ndarray) -> np.
     """128-bit key of each token sequence: token hashes times position weights, summed.
 
     Two different sequences collide only if sum((t_i - t'_i) * w_i) = 0 mod 2**64 for both
-    independent weight tables, about 2**-128 for hash-like inputs.
+    independent weight tables, about 2**-128 for hash-like inputs. Each document's weights
+    are a prefix of one table, laid out by concatenating those prefixes (one copy per
+    document) rather than by gathering through a per-token position array (three passes).
     """
     n_docs = len(lengths)
     keys = np.zeros((n_docs, 2), np.uint64)
     nonempty = np.flatnonzero(lengths > 0)
     if len(flat):
-        longest = int(lengths.max())
-        position = np.arange(len(flat)) - np.repeat(starts[:-1], lengths)
+        positions = np.arange(1, int(lengths.max()) + 1, dtype=np.uint64)
+        prefixes = lengths.tolist()
         for column, salt in enumerate((_M1, _M2)):
-            weights = fmix64(np.arange(1, longest + 1, dtype=np.uint64) * salt) | np.uint64(1)
-            keys[nonempty, column] = np.add.reduceat(flat * weights[position], starts[nonempty])
+            table = fmix64(positions * salt) | np.uint64(1)
+            weights = np.concatenate([table[:length] for length in prefixes])
+            weights *= flat
+            keys[nonempty, column] = np.add.reduceat(weights, starts[nonempty])
     keys ^= fmix64(lengths.astype(np.uint64) * _M1 + _M2)[:, None]
     return keys

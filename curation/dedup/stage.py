@@ -88,6 +88,79 @@ def deduplicate(
     >>> out.decision.reason.to_pylist()[1]
     'dedup.exact_duplicate'
     """
+    decided = _decide(table, cfg, index)
+    n, target, similarity = decided.n, decided.target, decided.similarity
+    all_ids = pa.concat_arrays(
+        [decided.doc_ids.to_arrow().cast(pa.string()), _strings(decided.index_ids)]
+    )
+    cluster_id = all_ids.take(_numpy_to_arrow(decided.pointer()))
+    drop = target != -1
+    details = dedup_details(cluster_id, similarity, drop, cfg.threshold)
+    decision = StageDecision.from_masks(
+        n, drop=drop, reason=decided.reason.tolist(), details=details
+    )
+
+    survivors = decided.survivors
+    kept_new = target[survivors] == -1
+    kept_rows = survivors[kept_new]
+    sig_table = signature_table(
+        decided.doc_ids.to_numpy()[kept_rows],
+        decided.text_key[kept_rows],
+        decided.sig[kept_new],
+        decided.bands[kept_new],
+        decided.nonempty[kept_new],
+        decided.params,
+        # later runs verify their pairs with these documents exactly, not by estimate
+        shingle_sets(decided.text, cfg.ngram, kept_rows) if cfg.verify == "exact" else None,
+    )
+    return DedupOutcome(decision, cluster_id, _numpy_to_arrow(similarity), sig_table, decided.stats)
+
+
+def representatives(table: pa.Table, cfg: DedupConfig) -> tuple[np.ndarray, dict[str, Any]]:
+    """Each row's kept representative as a row number (its own when kept), and the stats.
+
+    `deduplicate`'s decisions without what only a run needs (ledger reasons and details, the
+    signatures for the index): what `curate dedup` writes, with no index to match.
+
+    Examples
+    --------
+    >>> base = "the quick brown fox jumps over the lazy dog near the river bank " * 4
+    >>> t = pa.table({"doc_id": ["a", "b", "c"], "text": [base, base.upper(), "other words"]})
+    >>> representatives(t, DedupConfig())[0].tolist()
+    [0, 0, 2]
+    """
+    decided = _decide(table, cfg, None)
+    return decided.pointer(), decided.stats
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """`deduplicate`'s decisions and the sketches they came from (see `_decide`)."""
+
+    n: int
+    doc_ids: pl.Series
+    text: pa.Array | pa.ChunkedArray
+    params: dict[str, Any]
+    text_key: np.ndarray
+    survivors: np.ndarray  # rows left after exact dedup, in representative order
+    sig: np.ndarray  # the survivors' signatures, band hashes and whether they have shingles
+    bands: np.ndarray
+    nonempty: np.ndarray
+    # -1 = kept; r >= 0 = row r of the batch; -2 - k = index document k (`index_ids[k]`)
+    target: np.ndarray
+    similarity: np.ndarray
+    reason: np.ndarray
+    index_ids: list[str]
+    stats: dict[str, Any]
+
+    def pointer(self) -> np.ndarray:
+        """Each row's representative: its row, or n + k for index document k."""
+        n, target = self.n, self.target
+        return np.where(target == -1, np.arange(n), np.where(target >= 0, target, n - 2 - target))
+
+
+def _decide(table: pa.Table, cfg: DedupConfig, index: SignatureIndex | None) -> _Decided:
+    """Exact then near-duplicate decisions for every row of `table`, against `index`."""
     params = index_params(cfg)
     bands_n, rows_n = params["bands"], params["rows"]
     if index is not None:
@@ -100,7 +173,6 @@ def deduplicate(
     rank = np.empty(n, np.int64)
     rank[order] = np.arange(n)
 
-    # target: -1 = kept; r >= 0 = row r of the batch; -2 - k = index document k
     target = np.full(n, -1, np.int64)
     similarity = np.ones(n, np.float64)
     reason = np.full(n, None, dtype=object)
@@ -122,37 +194,41 @@ def deduplicate(
     reason[cluster.follow_copies(target, similarity)] = None
     near_rows = (target != -1) & (reason == None)  # noqa: E711 (object array comparison)
     reason[near_rows] = DedupReason.NEAR_DUPLICATE.value
-
-    all_ids = pa.concat_arrays(
-        [doc_ids.to_arrow().cast(pa.string()), pa.array(index_ids, pa.string())]
-    )
-    pointer = np.where(target == -1, np.arange(n), np.where(target >= 0, target, n - 2 - target))
-    cluster_id = all_ids.take(pa.array(pointer))
-    drop = target != -1
-    details = dedup_details(cluster_id, similarity, drop, cfg.threshold)
-    decision = StageDecision.from_masks(n, drop=drop, reason=reason.tolist(), details=details)
-
-    kept_new = target[survivors] == -1
-    kept_rows = survivors[kept_new]
-    sig_table = signature_table(
-        doc_ids.to_numpy()[kept_rows],
-        sketched.text_key[kept_rows],
-        sig[kept_new],
-        bands[kept_new],
-        nonempty[kept_new],
-        params,
-        # later runs verify their pairs with these documents exactly, not by estimate
-        shingle_sets(text, cfg.ngram, kept_rows) if cfg.verify == "exact" else None,
-    )
     stats = {
         "documents": n,
         "exact_duplicates": int((reason == DedupReason.EXACT_DUPLICATE.value).sum()),
         "near_duplicates": int(near_rows.sum()),
-        "kept": int((~drop).sum()),
+        "kept": int((target == -1).sum()),
         "matched_index": int((target < -1).sum()),
         **near_stats,
     }
-    return DedupOutcome(decision, cluster_id, pa.array(similarity, pa.float64()), sig_table, stats)
+    return _Decided(
+        n,
+        doc_ids,
+        text,
+        params,
+        sketched.text_key,
+        survivors,
+        sig,
+        bands,
+        nonempty,
+        target,
+        similarity,
+        reason,
+        index_ids,
+        stats,
+    )
+
+
+def _numpy_to_arrow(values: np.ndarray) -> pa.Array:
+    """A 1-d numpy array as Arrow, through polars: `pa.array` imports pandas on first use
+    (about 0.15 s of CPU), which dedup never needs otherwise."""
+    return pl.Series(values).to_arrow()
+
+
+def _strings(values: list[str]) -> pa.Array:
+    """A list of str as an Arrow `string` array, through polars (see `_numpy_to_arrow`)."""
+    return pl.Series(values, dtype=pl.String).to_arrow().cast(pa.string())
 
 
 def _exact(
@@ -300,7 +376,7 @@ def _exact_sets(
     documents (nodes below `m`) from the sets runs with `verify: exact` stored in the index (an
     index document without one is not covered, and its pairs keep the estimate)."""
     new_nodes = nodes[nodes >= m]
-    batch = shingle_batch(text.take(pa.array(survivors[new_nodes - m], pa.int64())), ngram)
+    batch = shingle_batch(_take_texts(text, survivors[new_nodes - m]), ngram)
     parts = [(new_nodes, batch.hashes, batch.counts())]
     if stored is not None and stored.height:
         # stored: doc_id, node, shingles (only the documents that have a stored set)
@@ -323,11 +399,19 @@ def shingle_sets(
         if rows is None:
             chunk = texts.slice(lo, SKETCH_BATCH)
         else:
-            chunk = texts.take(pa.array(rows[lo : lo + SKETCH_BATCH], pa.int64()))
+            chunk = _take_texts(texts, rows[lo : lo + SKETCH_BATCH])
         parts.append(sets_column(shingle_batch(chunk, ngram)))
     if not parts:
         return pa.array([], pa.list_(pa.uint32()))
     return pa.concat_arrays(parts) if len(parts) > 1 else parts[0]
+
+
+def _take_texts(texts: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+    """`texts[rows]`; string views (as `curate dedup` passes polars' text without a copy)
+    through polars, since Arrow's `take` has no kernel for them."""
+    if pa.types.is_string_view(texts.type):
+        return pl.Series(texts).gather(rows).to_arrow()
+    return texts.take(pa.array(rows, pa.int64()))
 
 
 def dedup_details(

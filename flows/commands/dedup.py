@@ -49,7 +49,7 @@ def dedup(
     from curation.offline import enforce_offline
 
     enforce_offline()
-    _keep_freed_memory()
+    keep_freed_memory()
     from curation.dedup.files import dedup_file
 
     try:
@@ -77,16 +77,23 @@ def dedup(
     )
 
 
-def _keep_freed_memory() -> None:
-    """Let glibc keep freed heap memory for the next sketch batch instead of returning it.
+def keep_freed_memory() -> None:
+    """Let glibc keep freed heap memory for the next batch instead of returning it.
 
-    Every batch allocates and frees the same few tens of MB of numpy arrays; by default glibc
-    serves them by mmap or trims them back to the OS, so each batch faults its pages in again
-    (a third of a second of system time on a 185 MiB corpus). Peak memory is unchanged: only
-    memory already used once is kept. A no-op where the C library is not glibc.
+    Every batch (of sketches here, of quality signals in `curate quality score`) allocates
+    and frees the same tens of MB of numpy and Arrow arrays; by default glibc serves them by
+    mmap or trims them back to the OS, and Arrow's own allocator (mimalloc) purges them, so
+    each batch faults its pages in again (a third of a second of system time on a 185 MiB
+    corpus). Arrow allocates from the same glibc heap here. Peak memory is unchanged: only
+    memory already used once is kept. The glibc settings are a no-op where the C library is
+    not glibc.
     """
     import ctypes
     import ctypes.util
+
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
 
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

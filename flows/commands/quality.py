@@ -185,6 +185,9 @@ def score(
     from curation.offline import enforce_offline
 
     enforce_offline()
+    from flows.commands.dedup import keep_freed_memory
+
+    keep_freed_memory()
     from curation.config import build_config
     from curation.spec import read_spec_section
     from filters.config import QualityConfig
