@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import pyarrow.parquet as pq
 
 if TYPE_CHECKING:
+    from pyiceberg.table import Table
+
     from catalogs.registry import CatalogSettings
     from curation.spec import DatasetSpec
 
@@ -24,31 +26,69 @@ def ensure_signature_index(
     """Rebuild the index from the newest committed version when it does not hold that version.
 
     The rebuilt signatures come from the committed (redacted) text, so documents whose PII was
-    redacted sketch slightly differently from their originals. Returns True when it rebuilt.
+    redacted sketch slightly differently from their originals. The version is copied beside
+    the index one data file at a time (its dedup columns only) and deduplicated out of core,
+    so the flow process never holds the committed set. Returns True when it rebuilt.
     """
     from catalogs.registry import open_catalog
     from catalogs.versions import get_version, load_dataset_table
     from curation.dedup.index import SignatureIndex
-    from curation.pipeline import build_stage
-    from curation.stage import Stage
+    from curation.dedup.outofcore import deduplicate_parquet
+    from curation.pipeline import DEDUP_MEMORY_LIMIT
 
     catalog = open_catalog(catalog_settings)
     newest = get_version(catalog, spec.table_name)
     version = newest.name
     if version in SignatureIndex.open(index_root).versions():
         return False
-    committed = load_dataset_table(catalog, spec.table_name).scan(snapshot_id=newest.snapshot_id)
-    # the out-of-core backend spills the committed text beside the index, not into /tmp
+    table = load_dataset_table(catalog, spec.table_name)
+    # the committed text spills beside the index, not into /tmp, and is removed afterwards
     spill = index_root.parent / "rebuild-spill"
+    shutil.rmtree(spill, ignore_errors=True)
     try:
-        output = build_stage(Stage.DEDUP, spec, work_dir=spill).process(committed.to_arrow())
+        committed = stage_committed(table, newest.snapshot_id, spill / "committed.parquet")
+        shutil.rmtree(index_root, ignore_errors=True)
+        if committed is not None:
+            result = deduplicate_parquet(
+                committed,
+                spill / "dedup",
+                spec.dedup,
+                keep_signatures=True,
+                memory_limit=DEDUP_MEMORY_LIMIT,
+            )
+            signatures = result.signatures
+            if signatures is not None and pq.read_metadata(signatures).num_rows:
+                SignatureIndex.open(index_root).add(signatures, version=version)
     finally:
         shutil.rmtree(spill, ignore_errors=True)
-    signatures = output.artifacts.get("signatures")
-    shutil.rmtree(index_root, ignore_errors=True)
-    if signatures is not None and signatures.num_rows:
-        SignatureIndex.open(index_root).add(signatures, version=version)
     return True
+
+
+def stage_committed(table: Table, snapshot_id: int, out: Path) -> Path | None:
+    """The dedup columns of a snapshot's rows as one Parquet file, written one data file at a
+    time in row groups a sketch task can hold; None when the snapshot has no rows."""
+    from catalogs.versions import scan_snapshot_batches
+    from curation.dedup.outofcore import group_rows
+    from curation.dedup.ranking import rank_inputs
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    writer = None
+    try:
+        for rows in scan_snapshot_batches(table, snapshot_id, _DEDUP_COLUMNS):
+            staged = rank_inputs(rows)
+            if writer is None:
+                writer = pq.ParquetWriter(out, staged.schema)
+            writer.write_table(
+                staged.cast(writer.schema),
+                row_group_size=group_rows(staged.num_rows, staged.nbytes, 100_000),
+            )
+    finally:
+        if writer is not None:
+            writer.close()
+    return out if writer is not None else None
+
+
+_DEDUP_COLUMNS = ("doc_id", "text", "modified_at", "license_category")
 
 
 def update_signature_index(
@@ -73,7 +113,8 @@ def update_signature_index(
     if replaced:
         index.remove(replaced)
     if signatures_path is not None:
-        index.add(pq.read_table(signatures_path), version=version)
+        # the path, not its table: `add` streams the run's kept signatures from the file
+        index.add(signatures_path, version=version)
         signatures_path.unlink(missing_ok=True)
 
 

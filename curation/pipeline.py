@@ -292,6 +292,12 @@ def run_run_stage(
     return staged, None
 
 
+# DuckDB's memory in the dedup decision step, which runs in the flow process: past it DuckDB
+# spills to the run's staging folder (`dedup-work/engine/duckdb-tmp`). With 8 GB, DuckDB's
+# share of the flow's peak grew with the run (the step's own arrays are a few per document
+# plus the candidate pairs' signatures).
+DEDUP_MEMORY_LIMIT = "256MB"
+
 # Dedup's work files (sketches, DuckDB partitions, decisions per batch) live inside the staged
 # documents' folder: sketches under `verify: exact` hold shingle hashes of unredacted text, so
 # they go wherever the staged batches go (removed after the commit or a failure).
@@ -338,14 +344,15 @@ def decide_dedup(
     cfg: DedupConfig,
     paths: RunPaths,
     index: SignatureIndex | None = None,
-    memory_limit: str | None = "8GB",
+    memory_limit: str | None = DEDUP_MEMORY_LIMIT,
 ) -> DedupPlan:
     """Exact and near-duplicate decisions of the whole run from its sketches alone.
 
     DuckDB and polars group the signatures, band hashes and candidate pairs on disk
     (`curation.dedup.outofcore`); what this process holds is ids, node numbers, the edges and
-    the signatures of documents with a candidate pair. The decisions are cut into one file
-    per batch for `apply_dedup_batch`.
+    the signatures of documents with a candidate pair, plus DuckDB's `memory_limit`
+    (`DEDUP_MEMORY_LIMIT`: the step runs in the flow process). The decisions are cut into
+    one file per batch for `apply_dedup_batch`.
     """
     from curation.dedup.outofcore import deduplicate_sketches, split_assignments
 
@@ -439,7 +446,7 @@ def run_dedup(
     run_id: str,
     paths: RunPaths,
     index: SignatureIndex | None = None,
-    memory_limit: str | None = "8GB",
+    memory_limit: str | None = DEDUP_MEMORY_LIMIT,
 ) -> tuple[list[Path], Path | None]:
     """Dedup of a run in this process, streaming: sketch each batch, decide from the
     sketches, apply each batch's decisions (the flow runs the same steps as tasks)."""
@@ -482,17 +489,25 @@ def persist_known_inputs(
 ) -> None:
     """After a successful commit: the inputs this run saw become the next run's `known`, each
     document with its license or quality drop (and the stage's fingerprint) from this run's
-    ledger, so that decision stands while neither the bytes nor the stage change."""
-    from curation.ingest.known import inputs_table, with_decisions
-    from curation.ledger import concat_ledgers
+    ledger, so that decision stands while neither the bytes nor the stage change.
 
-    parts = [pq.read_table(p) for p in sorted((paths.root / "inputs").glob("*.parquet"))]
-    table = inputs_table(parts)
+    Streamed (`write_known_inputs`): the table has a row per input document, so the flow
+    process holds only the ledger's terminal rows while DuckDB sorts the rest on disk.
+    """
+    from curation.ingest.known import write_known_inputs
+
+    ledger = None
     if fingerprints:
-        ledger = concat_ledgers(
-            pq.read_table(p, columns=["doc_id", "stage", "decision", "reason", "details"])
+        ledger = [
+            p
             for p in sorted(paths.ledger.glob("*.parquet"))
             if p.name.startswith((Stage.INCREMENTAL.value, *fingerprints))
-        )
-        table = with_decisions(table, ledger, fingerprints)
-    write_atomic(table, target)
+        ]
+    write_known_inputs(
+        sorted((paths.root / "inputs").glob("*.parquet")),
+        target,
+        ledger=ledger,
+        fingerprints=fingerprints,
+        # inside `inputs/`, which the run's cleanup removes
+        spill_dir=paths.root / "inputs" / ".spill",
+    )

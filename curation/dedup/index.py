@@ -33,6 +33,9 @@ import pyarrow.parquet as pq
 from curation.dedup.exceptions import DedupError, IndexMismatchError
 
 PARAMS_FILE = "_params.json"
+# Rows per row group of the files polars sinks: its default buffers up to 512^2 rows (a run's
+# every signature, at 200,000 documents) before it writes one.
+_SINK_ROWS = 16_384
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -209,19 +212,31 @@ class SignatureIndex:
 
     # -- writes -----------------------------------------------------------------------------
     def add(
-        self, signatures: pa.Table, *, version: str, params: dict[str, Any] | None = None
+        self,
+        signatures: pa.Table | str | os.PathLike[str],
+        *,
+        version: str,
+        params: dict[str, Any] | None = None,
     ) -> int:
         """Persist the kept documents' signatures of `version`; returns the rows written.
 
-        `signatures` is `DedupOutcome.signatures`; its schema metadata carries the parameters
-        (or pass `params`). Re-adding a version replaces it atomically.
+        `signatures` is `DedupOutcome.signatures`, or a Parquet file of those rows (what a
+        run stages): a file is streamed, never read whole, so adding a run's documents costs
+        the flow process no more memory at a million documents than at a thousand. Its
+        schema metadata carries the parameters (or pass `params`). Re-adding a version
+        replaces it atomically.
         """
         if not _VERSION.match(version):
             raise DedupError(
                 f"dedup index version {version!r} is not a plain name: use letters, digits, "
                 "'.', '_' or '-' (for example v3)"
             )
-        params = params or _params_from_schema(signatures.schema)
+        if isinstance(signatures, pa.Table):
+            schema, rows = signatures.schema, signatures.num_rows
+        else:
+            metadata = pq.read_metadata(signatures)
+            schema, rows = metadata.schema.to_arrow_schema(), metadata.num_rows
+        params = params or _params_from_schema(schema)
         if params is None:
             raise DedupError("signatures carry no MinHash parameters: pass DedupOutcome.signatures")
         self.check_params(params)
@@ -233,28 +248,11 @@ class SignatureIndex:
         staging = self.path / f".staging-{uuid.uuid4().hex}"
         staging.mkdir()
         try:
-            frame = pl.from_arrow(signatures.select(["doc_id", "key_hi", "key_lo", "signature"]))
-            assert isinstance(frame, pl.DataFrame)
-            frame.write_parquet(staging / "signatures.parquet", compression="zstd")
-            n_bands = params["bands"]
-            with_bands = pl.from_arrow(signatures.select(["doc_id", "bands"]))
-            assert isinstance(with_bands, pl.DataFrame)
-            band_rows = (
-                with_bands.filter(pl.col("bands").is_not_null())
-                .select(
-                    "doc_id",
-                    pl.col("bands").arr.to_list().alias("hash"),
-                    pl.int_ranges(0, n_bands, dtype=pl.UInt16).alias("band"),
-                )
-                .explode("hash", "band")
-                .select("doc_id", "band", "hash")
-                .sort("band", "hash")
-            )
-            band_rows.write_parquet(staging / "bands.parquet", compression="zstd")
-            if "shingles" in signatures.column_names:
-                sets = pl.from_arrow(signatures.select(["doc_id", "shingles"]))
-                assert isinstance(sets, pl.DataFrame)
-                sets.write_parquet(staging / "shingles.parquet", compression="zstd")
+            if isinstance(signatures, pa.Table):
+                _write_version(_lazy(signatures), staging, params, "shingles" in schema.names)
+            else:
+                source = pl.scan_parquet(Path(signatures))
+                _write_version(source, staging, params, "shingles" in schema.names)
             target = self.path / f"version={version}"
             if target.exists():
                 retired = self.path / f".retired-{uuid.uuid4().hex}"
@@ -266,35 +264,81 @@ class SignatureIndex:
         finally:
             if staging.exists():
                 shutil.rmtree(staging)
-        return signatures.num_rows
+        return rows
 
     def remove(self, doc_ids: list[str]) -> int:
-        """Delete documents from every version (erasure); returns the signature rows removed."""
+        """Delete documents from every version (erasure, documents replaced by an incremental
+        run); returns the signature rows removed. Each file is filtered as a polars stream,
+        so a version is never read whole."""
         removed = 0
         drop = pl.Series("doc_id", doc_ids, dtype=pl.String)
+        leaving = pl.col("doc_id").is_in(drop.implode())
         for version in self.versions():
             folder = self.path / f"version={version}"
-            sig = pl.read_parquet(folder / "signatures.parquet")
-            keep = ~sig["doc_id"].is_in(drop)
-            if keep.all():
+            hits = (
+                pl.scan_parquet(folder / "signatures.parquet")
+                .select(leaving.sum())
+                .collect()
+                .item()
+            )
+            if not hits:
                 continue
-            removed += int((~keep).sum())
-            bands = pl.read_parquet(folder / "bands.parquet")
+            removed += int(hits)
             staging = self.path / f".staging-{uuid.uuid4().hex}"
             staging.mkdir()
-            sig.filter(keep).write_parquet(staging / "signatures.parquet", compression="zstd")
-            bands.filter(~pl.col("doc_id").is_in(drop)).write_parquet(
-                staging / "bands.parquet", compression="zstd"
-            )
-            if (folder / "shingles.parquet").is_file():
-                pl.read_parquet(folder / "shingles.parquet").filter(
-                    ~pl.col("doc_id").is_in(drop)
-                ).write_parquet(staging / "shingles.parquet", compression="zstd")
+            for kind in ("signatures", "bands", "shingles"):
+                if (folder / f"{kind}.parquet").is_file():
+                    pl.scan_parquet(folder / f"{kind}.parquet").filter(~leaving).sink_parquet(
+                        staging / f"{kind}.parquet", compression="zstd", row_group_size=_SINK_ROWS
+                    )
             retired = self.path / f".retired-{uuid.uuid4().hex}"
             folder.rename(retired)
             staging.rename(folder)
             shutil.rmtree(retired)
         return removed
+
+
+def _write_version(
+    rows: pl.LazyFrame, folder: Path, params: dict[str, Any], with_shingles: bool
+) -> None:
+    """The files of one index version from `signature_table` rows, streamed: polars sinks
+    the signatures (and shingle sets) in row order, and the long band rows, sorted by band
+    and hash, are written one band at a time (one band's rows in memory, not the run's)."""
+    rows.select("doc_id", "key_hi", "key_lo", "signature").sink_parquet(
+        folder / "signatures.parquet", compression="zstd", row_group_size=_SINK_ROWS
+    )
+    with pq.ParquetWriter(folder / "bands.parquet", _BANDS_SCHEMA, compression="zstd") as out:
+        for band in range(params["bands"]):
+            part = (
+                rows.filter(pl.col("bands").is_not_null())
+                .select(
+                    "doc_id",
+                    pl.lit(band, pl.UInt16).alias("band"),
+                    pl.col("bands").arr.get(band).alias("hash"),
+                )
+                .sort("hash", maintain_order=True)
+                .collect()
+            )
+            out.write_table(part.to_arrow().cast(_BANDS_SCHEMA))
+    if with_shingles:
+        rows.select("doc_id", "shingles").sink_parquet(
+            folder / "shingles.parquet", compression="zstd", row_group_size=_SINK_ROWS
+        )
+
+
+def _lazy(table: pa.Table) -> pl.LazyFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.lazy()
+
+
+_BANDS_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.large_string()),
+        pa.field("band", pa.uint16()),
+        pa.field("hash", pa.uint64()),
+    ]
+)
 
 
 def _params_from_schema(schema: pa.Schema) -> dict[str, Any] | None:

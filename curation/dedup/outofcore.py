@@ -104,6 +104,10 @@ def group_rows(rows: int, nbytes: int, max_rows: int, max_bytes: int | None = No
 
 _EXACT, _NEAR = 1, 2  # reason codes of the assignments, mapped to DedupReason in SQL
 _FETCH = 65536  # rows per Arrow batch streamed out of DuckDB
+# Rows per batch of a stream that carries signatures (512 bytes each at 128 permutations,
+# two per candidate pair), which numpy copies a few times: 8 MB of signatures a batch instead
+# of 64 MB, so the decision step's peak stays flat as the run grows.
+_FETCH_SIGNATURES = 8192
 
 
 @dataclass(frozen=True)
@@ -149,21 +153,30 @@ def _rank(con, files: list[str], columns: set[str], rule: str, out: Path) -> int
     their order come from `curation.dedup.ranking`, as the in-memory stage's do.
     """
     select = _rank_select(rule, columns)
-    parts, offset = [], 0
+    offsets, offset = [], 0
     for file in files:
-        parts.append(
-            f"SELECT ({offset} + file_row_number)::BIGINT AS row, {select} "
-            f"FROM read_parquet({sql_path(file)}, file_row_number = true)"
-        )
+        offsets.append(offset)
         offset += pq.ParquetFile(file).metadata.num_rows
+    # one scan of all the files, each row's file offset joined by name: a UNION ALL of one
+    # scan per file (a run has one per staged batch) took DuckDB past a bounded memory_limit
+    con.register("rank_files", pa.table({"rank_file": files, "rank_offset": offsets}))
     con.execute(
         f"""
         COPY (
             SELECT row, (row_number() OVER (ORDER BY {order_by_sql(rule)}) - 1)::BIGINT AS node
-            FROM ({" UNION ALL ".join(parts)})
+            FROM (SELECT (f.rank_offset + s.file_row_number)::BIGINT AS row, {select}
+                  FROM read_parquet({sql_list(files)}, filename = true, file_row_number = true) s
+                  JOIN rank_files f ON f.rank_file = s.filename)
         ) TO {sql_path(out)} (FORMAT parquet)
         """
     )
+    con.unregister("rank_files")
+    ranked = pq.read_metadata(out).num_rows
+    if ranked != offset:  # DuckDB named a file otherwise than it was given (a glob pattern)
+        raise DedupInputError(
+            f"ranked {ranked} of {offset} input rows: pass input paths without the glob "
+            "characters * ? [ ]"
+        )
     return offset
 
 
@@ -559,7 +572,7 @@ def _write_kept_signatures(
         WHERE s.node NOT IN (SELECT node FROM decided)
         ORDER BY s.node
         """
-    ).fetch_record_batch(_FETCH)
+    ).fetch_record_batch(_FETCH_SIGNATURES)
     writer = None
     try:
         for chunk in reader:
@@ -717,7 +730,7 @@ def _verify(
             SELECT p."left", p."right", a.signature AS sa, b.signature AS sb
             FROM p JOIN s a ON a.node = p."left" JOIN s b ON b.node = p."right"
             """
-        ).fetch_record_batch(_FETCH)
+        ).fetch_record_batch(_FETCH_SIGNATURES)
         for chunk in reader:
             k = chunk.num_rows
             candidates += k
@@ -769,7 +782,7 @@ def _cluster(
         reader = con.execute(
             f"SELECT s.node, s.signature FROM read_parquet({sig_glob}) s SEMI JOIN wanted w "
             "ON s.node = w.node"
-        ).fetch_record_batch(_FETCH)
+        ).fetch_record_batch(_FETCH_SIGNATURES)
         for chunk in reader:
             sub_sig[position[chunk.column("node").to_numpy() + m]] = _matrix(
                 chunk.column("signature"), chunk.num_rows, cfg.num_perm
@@ -1089,7 +1102,9 @@ def _place_sketch(
     columns = ["doc_id", "key_hi", "key_lo", "nonempty", "signature"]
     row = 0
     for part, record_batch in enumerate(
-        parquet.iter_batches(_FETCH, columns=columns + (["shingles"] if with_sets else []))
+        parquet.iter_batches(
+            _FETCH_SIGNATURES, columns=columns + (["shingles"] if with_sets else [])
+        )
     ):
         k = record_batch.num_rows
         batch_nodes = nodes[row : row + k]

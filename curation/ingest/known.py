@@ -44,6 +44,8 @@ from curation.ingest.reasons import IngestReason
 from curation.schema import TIMESTAMP, conform
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from curation.ingest.records import IngestBatch
     from curation.ingest.sources import SourceConfig
 
@@ -280,7 +282,35 @@ def with_decisions(inputs: pa.Table, ledger: pa.Table, fingerprints: dict[str, s
     inputs = inputs.select(KNOWN_SCHEMA.names).cast(KNOWN_SCHEMA)
     if inputs.num_rows == 0 or ledger.num_rows == 0:
         return inputs
-    rows = pl.from_arrow(ledger.select(["doc_id", "stage", "decision", "reason", "details"]))
+    decided = standing_rows(terminal_rows(ledger), fingerprints)
+    frame = pl.from_arrow(inputs.drop_columns(list(DECISION_COLUMNS)))
+    assert isinstance(frame, pl.DataFrame)
+    # only documents take a later stage's decision; an input quarantined at ingest has its own
+    joined = frame.with_columns(pl.col("reason").is_null().alias("_document")).join(
+        decided.with_columns(pl.lit(True).alias("_document")),
+        on=["doc_id", "_document"],
+        how="left",
+        maintain_order="left",
+    )
+    return joined.select(KNOWN_SCHEMA.names).to_arrow().cast(KNOWN_SCHEMA)
+
+
+_LEDGER_COLUMNS = ["doc_id", "stage", "decision", "reason", "details"]
+
+
+def terminal_rows(ledger: pa.Table) -> pa.Table:
+    """The ledger rows that drop or quarantine a document (the only ones `standing_rows`
+    reads): a run's ledger cut down part by part before anything is joined."""
+    rows = ledger.select(_LEDGER_COLUMNS)
+    return rows.filter(pc.is_in(rows.column("decision"), pa.array(["dropped", "quarantined"])))
+
+
+def standing_rows(terminal: pa.Table, fingerprints: dict[str, str]) -> pl.DataFrame:
+    """One row per document with a terminal decision by a stage of `fingerprints`, from a
+    ledger's terminal rows in ledger order: doc_id and the DECISION_FIELDS."""
+    import polars as pl
+
+    rows = pl.from_arrow(terminal.select(_LEDGER_COLUMNS))
     assert isinstance(rows, pl.DataFrame)
     terminal = rows.filter(pl.col("decision").is_in(["dropped", "quarantined"]))
     earlier = pl.col("details").str.json_path_match
@@ -302,21 +332,120 @@ def with_decisions(inputs: pa.Table, ledger: pa.Table, fingerprints: dict[str, s
             ),
         ]
     ).filter(pl.col("decision_stage").is_in(list(fingerprints)))
-    decided = decided.unique("doc_id", keep="first").with_columns(
+    return decided.unique("doc_id", keep="first").with_columns(
         pl.col("decision_stage")
         .replace_strict(fingerprints, return_dtype=pl.String)
         .alias("decision_fingerprint")
     )
-    frame = pl.from_arrow(inputs.drop_columns(list(DECISION_COLUMNS)))
-    assert isinstance(frame, pl.DataFrame)
-    # only documents take a later stage's decision; an input quarantined at ingest has its own
-    joined = frame.with_columns(pl.col("reason").is_null().alias("_document")).join(
-        decided.with_columns(pl.lit(True).alias("_document")),
-        on=["doc_id", "_document"],
-        how="left",
-        maintain_order="left",
+
+
+# DuckDB's memory while it sorts a run's known inputs, spilling past it: the table has one
+# row per input document, so it grows with the run and must not be held by the flow process.
+KNOWN_MEMORY_LIMIT = "256MB"
+_WRITE_ROWS = 65_536  # rows per record batch streamed from DuckDB to the Parquet writer
+
+
+def write_known_inputs(
+    parts: list[Path],
+    target: Path,
+    *,
+    ledger: list[Path] | None = None,
+    fingerprints: dict[str, str] | None = None,
+    spill_dir: Path,
+) -> Path:
+    """`inputs_table(parts)` (with `fingerprints`: `with_decisions` over the `ledger` parts)
+    written to `target` without holding either in memory.
+
+    Only the ledger's terminal rows are read into memory (the documents a stage dropped or
+    quarantined, one part at a time); DuckDB joins them to the input parts and sorts by
+    source, locator and doc_id, spilling to `spill_dir` past `KNOWN_MEMORY_LIMIT`, and the
+    sorted rows stream to Parquet. Ties keep the parts' order, as the stable in-memory sort
+    does, so the file holds the same rows in the same order. Written beside `target` and
+    renamed, like `write_atomic`.
+    """
+    import pyarrow.parquet as pq
+
+    from curation.tabular import replacing
+
+    schema = KNOWN_SCHEMA if fingerprints else INPUTS_SCHEMA
+    parts = [p for p in parts if pq.read_metadata(p).num_rows]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not parts:
+        with replacing(target) as temporary:
+            pq.write_table(schema.empty_table(), temporary, compression="zstd")
+        return target
+    con = _connect(spill_dir)
+    try:
+        select = ", ".join(f"i.{_quoted(name)}" for name in INPUTS_SCHEMA.names)
+        join = ""
+        if fingerprints:
+            # copied into DuckDB, whose buffer manager then holds (and may spill) it
+            con.register("decided_rows", _decided_table(ledger or [], fingerprints))
+            con.execute("CREATE TEMP TABLE decided AS SELECT * FROM decided_rows")
+            con.unregister("decided_rows")
+            # only documents take a later stage's decision; an input quarantined at ingest
+            # keeps its own (tested in the select list: a condition on `i` alone in the join
+            # would make DuckDB compare every pair of rows)
+            select += ", " + ", ".join(
+                f"CASE WHEN i.reason IS NULL THEN d.{_quoted(name)} END AS {_quoted(name)}"
+                for name in DECISION_COLUMNS
+            )
+            join = "LEFT JOIN decided d ON d.doc_id = i.doc_id"
+        files = "[" + ", ".join(_literal(p) for p in parts) + "]"
+        reader = con.execute(
+            f"""
+            SELECT {select}
+            FROM read_parquet({files}, filename = true, file_row_number = true) i
+            {join}
+            ORDER BY i.source_id, i.locator, i.doc_id, i.filename, i.file_row_number
+            """
+        ).fetch_record_batch(_WRITE_ROWS)
+        with (
+            replacing(target) as temporary,
+            pq.ParquetWriter(temporary, schema, compression="zstd") as writer,
+        ):
+            for batch in reader:
+                writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+    finally:
+        con.close()
+    return target
+
+
+def _decided_table(ledger: list[Path], fingerprints: dict[str, str]) -> pa.Table:
+    """`standing_rows` of the ledger parts, read part by part keeping only terminal rows."""
+    import pyarrow.parquet as pq
+
+    terminal = [terminal_rows(pq.read_table(p, columns=_LEDGER_COLUMNS)) for p in ledger]
+    terminal = [t for t in terminal if t.num_rows]
+    schema = pa.schema(
+        [pa.field("doc_id", pa.string()), *(pa.field(n, pa.string()) for n in DECISION_COLUMNS)]
     )
-    return joined.select(KNOWN_SCHEMA.names).to_arrow().cast(KNOWN_SCHEMA)
+    if not terminal:
+        return schema.empty_table()
+    decided = standing_rows(pa.concat_tables(terminal), fingerprints)
+    return decided.select(schema.names).to_arrow().cast(schema)
+
+
+def _connect(spill_dir: Path):
+    import duckdb
+
+    spill_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(
+        config={
+            "temp_directory": str(spill_dir),
+            "autoinstall_known_extensions": False,
+        }
+    )
+    con.execute(f"SET memory_limit = '{KNOWN_MEMORY_LIMIT}'")
+    return con
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)

@@ -154,3 +154,29 @@ def test_exact_verification_reaches_index_documents(
     assert fallback["similarity"] != detail["similarity"]
     # erasure removes the stored set with the signature
     assert index.remove(["p"]) == 1 and index.shingles_of(["p"]).height == 0
+
+
+@pytest.mark.parametrize("verify", ["estimated", "exact"])
+def test_adding_a_staged_file_writes_what_adding_its_table_writes(tmp_path, make_prose, verify):
+    """A run hands `add` its staged Parquet file, which is streamed instead of read whole."""
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    rows = [{"doc_id": f"d{i}", "text": make_prose(30 + i % 7, 200)} for i in range(40)]
+    rows.append({"doc_id": "empty", "text": ""})  # no tokens: null bands, no band rows
+    outcome = deduplicate(documents(rows), DedupConfig(verify=verify))
+    staged = tmp_path / "signatures.parquet"
+    pq.write_table(outcome.signatures, staged)
+    from_table, from_file = SignatureIndex.open(tmp_path / "a"), SignatureIndex.open(tmp_path / "b")
+
+    assert from_table.add(outcome.signatures, version="v1") == outcome.signatures.num_rows
+    assert from_file.add(staged, version="v1") == outcome.signatures.num_rows
+
+    kinds = ["signatures", "bands"] + (["shingles"] if verify == "exact" else [])
+    for kind in kinds:
+        (expected,), (result,) = from_table.files(kind), from_file.files(kind)
+        assert pq.read_schema(result) == pq.read_schema(expected)
+        assert pl.read_parquet(result).equals(pl.read_parquet(expected))
+    bands = pl.read_parquet(from_file.files("bands")[0])
+    assert bands.height == (outcome.signatures.num_rows - 1) * from_file.params["bands"]
+    assert bands.select("band", "hash").equals(bands.select("band", "hash").sort("band", "hash"))

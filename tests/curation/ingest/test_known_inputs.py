@@ -254,3 +254,76 @@ def test_containers_of_an_older_table_are_read_again_even_when_their_own_row_mat
     assert known.match("plain.txt", size=7, mtime_ns=3_000) is not None
     assert known.match("plain.txt", size=8, mtime_ns=3_000) is None
     assert known.match("plain.txt", size=7, mtime_ns=3_000 + 1_000) is None
+
+
+def test_streamed_known_inputs_equal_the_in_memory_table(tmp_path):
+    from curation.ingest.known import with_decisions, write_known_inputs
+    from curation.ledger import details_json, ledger_table
+
+    # parts out of key order, a key tie across parts (kept in part order), a quarantined row
+    row = {name: None for name in INPUTS_SCHEMA.names}
+    parts = [
+        [("hr", "b.txt", "d2", None), ("hr", "a.txt", "d1", None), ("hr", "z", "d9", "x")],
+        [("hr", "a.txt", "d1", "ingest.parse_error"), ("fin", "c.txt", "d3", None)],
+        [],
+        [("hr", "e.txt", "d5", None), ("hr", "f.txt", "d6", None)],
+    ]
+    files = []
+    for number, rows in enumerate(parts):
+        table = pa.Table.from_pylist(
+            [
+                dict(row, source_id=s, locator=loc, doc_id=d, reason=r, mtime_ns=number)
+                for s, loc, d, r in rows
+            ],
+            INPUTS_SCHEMA,
+        )
+        files.append(tmp_path / "inputs" / f"ingest-hr-{number:05d}.parquet")
+        files[-1].parent.mkdir(exist_ok=True)
+        pq.write_table(table, files[-1])
+    unchanged = details_json(
+        stage="quality", decision="dropped", reason="quality.too_short", details='{"n":1}'
+    )
+    ledger_parts = [
+        ledger_table("r1", "license", ["d1", "d2"], ["dropped", "kept"], ["license.denied", None]),
+        ledger_table("r1", "quality", ["d2", "d3"], ["dropped", "kept"], ["quality.short", None]),
+        ledger_table("r1", "incremental", ["d5"], ["dropped"], ["incremental.unchanged"]),
+    ]
+    ledger_parts[2] = ledger_parts[2].set_column(
+        ledger_parts[2].schema.get_field_index("details"), "details", pa.array([unchanged])
+    )
+    ledger_files = []
+    for number, part in enumerate(ledger_parts):
+        ledger_files.append(tmp_path / "ledger" / f"part-{number}.parquet")
+        ledger_files[-1].parent.mkdir(exist_ok=True)
+        pq.write_table(part, ledger_files[-1])
+    fingerprints = {"license": "f1", "quality": "f2"}
+
+    tables = [pq.read_table(p) for p in files]
+    expected = with_decisions(inputs_table(tables), pa.concat_tables(ledger_parts), fingerprints)
+    result = pq.read_table(
+        write_known_inputs(
+            files,
+            tmp_path / "known.parquet",
+            ledger=ledger_files,
+            fingerprints=fingerprints,
+            spill_dir=tmp_path / "spill",
+        )
+    )
+    plain = pq.read_table(
+        write_known_inputs(files, tmp_path / "plain.parquet", spill_dir=tmp_path / "spill")
+    )
+
+    assert result.equals(expected)
+    assert result.schema == expected.schema
+    assert [(r["doc_id"], r["reason"], r["decision_reason"]) for r in result.to_pylist()] == [
+        ("d3", None, None),
+        ("d1", None, "license.denied"),
+        ("d1", "ingest.parse_error", None),  # quarantined at ingest: keeps its own reason
+        ("d2", None, "quality.short"),
+        ("d5", None, "quality.too_short"),  # an unchanged drop still stands
+        ("d6", None, None),
+        ("d9", "x", None),
+    ]
+    assert plain.equals(inputs_table(tables))
+    empty = write_known_inputs([files[2]], tmp_path / "none.parquet", spill_dir=tmp_path / "s")
+    assert pq.read_table(empty).equals(INPUTS_SCHEMA.empty_table())
