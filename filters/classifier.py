@@ -266,6 +266,41 @@ def evaluate(scores: np.ndarray, truth: np.ndarray, threshold: float = 0.5) -> E
     return Evaluation(len(truth), int(truth.sum()), precision, recall, f1, accuracy)
 
 
+def _train_in_fresh_process(train_file: Path, out: Path, params: TrainParams) -> None:
+    """Train with fastText in a new process and save the model to `out`.
+
+    fastText's trainer reads memory it has not initialized: in a process whose heap already
+    holds freed buffers (a long-lived worker, a test session) the same data and seed end in
+    "Encountered NaN". A spawned process starts with a fresh heap, so the model depends on
+    the data and the seed only.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        pool.submit(_train_supervised, str(train_file), str(out), params).result()
+
+
+def _train_supervised(train_file: str, out: str, params: TrainParams) -> None:
+    import fasttext
+
+    fasttext.FastText.eprint = lambda *args, **kwargs: None
+    model = fasttext.train_supervised(
+        input=train_file,
+        epoch=params.epoch,
+        lr=params.lr,
+        wordNgrams=params.word_ngrams,
+        dim=params.dim,
+        minCount=params.min_count,
+        bucket=params.bucket,
+        thread=1,  # one thread: the same data and seed give the same model
+        seed=params.seed,
+        verbose=0,
+    )
+    model.save_model(out)
+
+
 def train_classifier(
     positive: Sequence[str],
     negative: Sequence[str],
@@ -304,22 +339,11 @@ def train_classifier(
     with tempfile.TemporaryDirectory(prefix="curate-quality-") as tmp:
         train_file = Path(tmp) / "train.txt"
         _write_training_file(train_file, [t for t, _ in train], [label for _, label in train])
-        fasttext.FastText.eprint = lambda *args, **kwargs: None
-        model = fasttext.train_supervised(
-            input=str(train_file),
-            epoch=params.epoch,
-            lr=params.lr,
-            wordNgrams=params.word_ngrams,
-            dim=params.dim,
-            minCount=params.min_count,
-            bucket=params.bucket,
-            thread=1,  # one thread: the same data and seed give the same model
-            seed=params.seed,
-            verbose=0,
-        )
+        tmp_out = out.with_name(out.name + ".tmp")
+        _train_in_fresh_process(train_file, tmp_out, params)
+    fasttext.FastText.eprint = lambda *args, **kwargs: None
+    model = fasttext.load_model(str(tmp_out))  # not the per-path cache: a retrain reuses the path
     evaluation = evaluate(_positive_scores(model, test_texts), truth)
-    tmp_out = out.with_name(out.name + ".tmp")
-    model.save_model(str(tmp_out))
     os.replace(tmp_out, out)
     digest = file_sha256(out)
     metadata = {
