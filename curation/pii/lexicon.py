@@ -36,7 +36,7 @@ from pathlib import Path
 from curation.pii import entities as E
 from curation.pii.exceptions import PiiError
 from curation.pii.languages import LEADING_ONLY_CAPITALIZED, NAME_PARTICLES, is_department_word
-from curation.pii.names import in_dictionary
+from curation.pii.names import NAME_LIKE_COMMON, in_dictionary
 from curation.pii.recognizers import INITIAL, NAME_TOKEN
 
 log = logging.getLogger(__name__)
@@ -394,8 +394,6 @@ def dash_signoffs(
     >>> [text[a:b] for a, b in dash_signoffs(text, first, frozenset({"see", "bill"}))]
     ['Jeff', 'Bill']
     """
-    from curation.pii.names import NAME_LIKE_COMMON
-
     found = []
     if "-" not in text and "~" not in text and "–" not in text and "—" not in text:
         return found

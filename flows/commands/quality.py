@@ -185,7 +185,7 @@ def score(
     from curation.offline import enforce_offline
 
     enforce_offline()
-    from flows.commands.dedup import keep_freed_memory
+    from flows.options import keep_freed_memory
 
     keep_freed_memory()
     from curation.config import build_config
