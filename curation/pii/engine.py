@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from curation.arrow_build import int64_array, large_string_array
 from curation.config import fingerprint
 from curation.offline import enforce_offline
 from curation.pii import entities as E
@@ -439,7 +441,7 @@ class Redactor:
 
     def _gates(self, texts: list[str]) -> dict[str, Any]:
         """The coarse gates per text, and (under `_column`) the texts as one Arrow column."""
-        column = pa.array(texts, pa.large_string())
+        column = large_string_array(texts)
         gates: dict[str, Any] = {"always": np.ones(len(texts), bool), "_column": column}
         for name, pattern in GATES.items():
             if pattern:
@@ -591,7 +593,8 @@ def _detector(entity: str, recognizer: Any, gate: str, priority: int) -> Detecto
 def _matches(column: pa.Array, pattern: str) -> np.ndarray:
     """One bool per text: does RE2 `pattern` match somewhere in it."""
     matched = pc.match_substring_regex(column, pattern)
-    return matched.fill_null(False).to_numpy(zero_copy_only=False)
+    # through polars: pyarrow's Python-scalar and numpy conversions import pandas
+    return pl.Series(values=matched).fill_null(False).to_numpy()
 
 
 def _prefilter_mask(
@@ -601,7 +604,7 @@ def _prefilter_mask(
     per batch over the whole column, or, when few texts are still to do, over those only."""
     few = todo.sum() * 4 < len(todo)
     index = np.flatnonzero(todo) if few else None
-    subset = column.take(pa.array(index)) if few else None
+    subset = column.take(int64_array(index)) if few else None
     mask = np.zeros(len(todo), bool)
     for pattern in patterns:
         key = "prefilter:" + pattern

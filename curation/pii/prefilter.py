@@ -201,8 +201,10 @@ def re2_compiles(pattern: str) -> bool:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from curation.arrow_build import large_string_array
+
     try:
-        pc.match_substring_regex(pa.array([""]), pattern)
+        pc.match_substring_regex(large_string_array([""]), pattern)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False
     return True

@@ -142,3 +142,36 @@ def test_command_has_help(app):
     result = CliRunner().invoke(app, ["redact", "--help"])
     assert result.exit_code == 0
     assert "Redact PII" in result.stdout
+
+
+def test_redact_never_imports_pandas(tmp_path):
+    """`curate redact` on JSONL needs no pandas; pyarrow's list conversions would import it
+    (a fifth of a second of start-up) if the engine built its arrays with `pa.array`."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    source = tmp_path / "in.jsonl"
+    rows = [
+        {"text": "Hello Maria,\n\nplease call me on +44 20 7946 0958.\n\nBest,\nJohn Carter"},
+        {"text": "Guten Tag Herr Schneider, die Rechnung geht an buchhaltung@example.de."},
+    ]
+    source.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    target = tmp_path / "out.jsonl"
+    program = (
+        "import sys\n"
+        "from flows.cli import app\n"
+        f"sys.argv = ['curate', 'redact', {str(source)!r}, '--out', {str(target)!r}, '--json']\n"
+        "try:\n    app()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
+        "print('pandas' in sys.modules, file=sys.stderr)\n"
+    )
+    repo = Path(__file__).resolve().parents[3]
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=repo, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1] == "False"
+    out = [json.loads(line)["text"] for line in target.read_text().splitlines()]
+    assert "7946" not in out[0] and "John Carter" not in out[0]
+    assert "buchhaltung@example.de" not in out[1] and "Schneider" not in out[1]
+    assert json.loads(result.stdout)["languages"] == {"de": 1, "en": 1}
