@@ -121,8 +121,11 @@ class OutOfCoreResult:
     signatures: Path | None = None
 
 
-def connect(work_dir: Path, memory_limit: str | None):
-    """A DuckDB connection that spills to `work_dir/duckdb-tmp` beyond `memory_limit`."""
+def connect(work_dir: Path, memory_limit: str | None, *, threads: int | None = None):
+    """A DuckDB connection that spills to `work_dir/duckdb-tmp` beyond `memory_limit`.
+
+    `threads` caps DuckDB's worker threads: each holds buffers of its own beside the shared
+    limit, so a query that must stay within a small one runs on one."""
     import duckdb
 
     # no extension is ever downloaded: Parquet is built in, anything else must fail here
@@ -137,6 +140,12 @@ def connect(work_dir: Path, memory_limit: str | None):
             raise DedupInputError(f"memory_limit {memory_limit!r}: write it like 16GB or 512MiB")
         con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = false")
+    # DuckDB would keep the bytes of every Parquet file it reads in its buffer pool, up to the
+    # memory limit (the run's signatures, read by five queries, grew the flow process by 75 MB
+    # at 200,000 documents); the operating system's page cache serves the rereads
+    con.execute("SET enable_external_file_cache = false")
+    if threads is not None:
+        con.execute(f"SET threads = {int(threads)}")
     return con
 
 
@@ -555,12 +564,25 @@ class _IndexSets:
         return list_parts(stored["node"].to_numpy(), stored["shingles"].to_arrow())
 
 
+# DuckDB's memory while it sorts the kept documents' signatures into node order: the widest
+# rows of the run (512 bytes of signature each at 128 permutations), which the sort otherwise
+# holds up to the connection's limit. On synthetic sketches of 50,000 / 200,000 documents the
+# decision step's peak grew by 129 / 236 MB under a 256 MB limit, by 107 / 173 MB with this;
+# past it the rows spill, one write and read of the kept signatures.
+_KEPT_MEMORY_LIMIT = "64MB"
+
+
 def _write_kept_signatures(
     con, work: Path, sig_glob: str, params: dict[str, Any], with_sets: bool
 ) -> Path:
     """The kept documents' rows for `SignatureIndex.add`, in node order, streamed to Parquet;
-    band hashes are recomputed from each batch's signatures."""
+    band hashes are recomputed from each batch's signatures. The sort runs on one thread
+    within `_KEPT_MEMORY_LIMIT` (or the connection's limit, if lower)."""
     path = work / "kept-signatures.parquet"
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    if _size_bytes(limit) > _size_bytes(_KEPT_MEMORY_LIMIT):
+        con.execute(f"SET memory_limit = '{_KEPT_MEMORY_LIMIT}'")
+    con.execute("SET threads = 1")
     sets_join = sets_select = ""
     if with_sets:
         sets_join = f"JOIN read_parquet({sql_path(work / 'shingles' / '*.parquet')}) h USING (node)"
@@ -574,6 +596,7 @@ def _write_kept_signatures(
         """
     ).fetch_record_batch(_FETCH_SIGNATURES)
     writer = None
+    pool = pa.default_memory_pool()
     try:
         for chunk in reader:
             k = chunk.num_rows
@@ -592,6 +615,8 @@ def _write_kept_signatures(
             if writer is None:
                 writer = pq.ParquetWriter(path, table.schema)
             writer.write_table(table)
+            del table, sig
+            pool.release_unused()
         if writer is None:
             empty = signature_table(
                 pa.array([], pa.string()),
@@ -696,6 +721,22 @@ def _run_tasks(
             *[dask.delayed(function, pure=False)(*task) for task in tasks], scheduler=scheduler
         )
     )
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGTP]?i?B|bytes)?\s*", re.IGNORECASE)
+
+
+def _size_bytes(text: str) -> float:
+    """A DuckDB memory size ('64MB', '244.1 MiB', '1.5 GiB') in bytes."""
+    match = _SIZE.fullmatch(text)
+    if match is None:
+        raise DedupInputError(f"memory size {text!r}: write it like 16GB or 512MiB")
+    unit = (match.group(2) or "B").upper()
+    if unit == "BYTES":
+        unit = "B"
+    base = 1024 if "I" in unit else 1000
+    power = "BKMGTP".index(unit[0])
+    return float(match.group(1)) * base**power
 
 
 def _verify(

@@ -308,6 +308,15 @@ def terminal_rows(ledger: pa.Table) -> pa.Table:
 def standing_rows(terminal: pa.Table, fingerprints: dict[str, str]) -> pl.DataFrame:
     """One row per document with a terminal decision by a stage of `fingerprints`, from a
     ledger's terminal rows in ledger order: doc_id and the DECISION_FIELDS."""
+    decided = _candidate_rows(terminal, fingerprints)
+    return decided.unique("doc_id", keep="first").drop("candidate_kind")
+
+
+def _candidate_rows(terminal: pa.Table, fingerprints: dict[str, str]) -> pl.DataFrame:
+    """The rows `standing_rows` picks from: doc_id, the DECISION_FIELDS and `candidate_kind`
+    (0: a decision of a stage of `fingerprints`, 1: a decision carried as
+    `incremental.unchanged`), kind 0 first, each kind in ledger order. A document's first row
+    stands; over a ledger read part by part, first in (kind, part, row) order."""
     import polars as pl
 
     rows = pl.from_arrow(terminal.select(_LEDGER_COLUMNS))
@@ -322,6 +331,7 @@ def standing_rows(terminal: pa.Table, fingerprints: dict[str, str]) -> pl.DataFr
                 "decision",
                 pl.col("reason").alias("decision_reason"),
                 pl.col("details").alias("decision_details"),
+                pl.lit(0, pl.Int8).alias("candidate_kind"),
             ),
             terminal.filter(pl.col("reason") == UNCHANGED_REASON).select(
                 "doc_id",
@@ -329,20 +339,23 @@ def standing_rows(terminal: pa.Table, fingerprints: dict[str, str]) -> pl.DataFr
                 earlier("$.decision").alias("decision"),
                 earlier("$.reason").alias("decision_reason"),
                 earlier("$.details").alias("decision_details"),
+                pl.lit(1, pl.Int8).alias("candidate_kind"),
             ),
         ]
     ).filter(pl.col("decision_stage").is_in(list(fingerprints)))
-    return decided.unique("doc_id", keep="first").with_columns(
+    return decided.with_columns(
         pl.col("decision_stage")
         .replace_strict(fingerprints, return_dtype=pl.String)
         .alias("decision_fingerprint")
-    )
+    ).select("doc_id", *DECISION_COLUMNS, "candidate_kind")
 
 
 # DuckDB's memory while it sorts a run's known inputs, spilling past it: the table has one
 # row per input document, so it grows with the run and must not be held by the flow process.
-KNOWN_MEMORY_LIMIT = "256MB"
-_WRITE_ROWS = 65_536  # rows per record batch streamed from DuckDB to the Parquet writer
+# Measured on synthetic runs (one thread): at 128 MB the flow process grew by 190 MB at
+# 200,000 documents against 96 MB at 50,000; at 64 MB by 98 MB at both.
+KNOWN_MEMORY_LIMIT = "64MB"
+_WRITE_ROWS = 8_192  # rows per record batch streamed from DuckDB to the Parquet writer
 
 
 def write_known_inputs(
@@ -356,10 +369,10 @@ def write_known_inputs(
     """`inputs_table(parts)` (with `fingerprints`: `with_decisions` over the `ledger` parts)
     written to `target` without holding either in memory.
 
-    Only the ledger's terminal rows are read into memory (the documents a stage dropped or
-    quarantined, one part at a time); DuckDB joins them to the input parts and sorts by
-    source, locator and doc_id, spilling to `spill_dir` past `KNOWN_MEMORY_LIMIT`, and the
-    sorted rows stream to Parquet. Ties keep the parts' order, as the stable in-memory sort
+    The ledger is read one part at a time, and only its terminal rows (the documents a stage
+    dropped or quarantined) go on, into DuckDB (`_load_decided`); DuckDB joins them to the
+    input parts and sorts by source, locator and doc_id, on one thread, spilling to
+    `spill_dir` past `KNOWN_MEMORY_LIMIT`, and the sorted rows stream to Parquet. Ties keep the parts' order, as the stable in-memory sort
     does, so the file holds the same rows in the same order. Written beside `target` and
     renamed, like `write_atomic`.
     """
@@ -375,14 +388,12 @@ def write_known_inputs(
             pq.write_table(schema.empty_table(), temporary, compression="zstd")
         return target
     con = _connect(spill_dir)
+    pool = pa.default_memory_pool()
     try:
         select = ", ".join(f"i.{_quoted(name)}" for name in INPUTS_SCHEMA.names)
         join = ""
         if fingerprints:
-            # copied into DuckDB, whose buffer manager then holds (and may spill) it
-            con.register("decided_rows", _decided_table(ledger or [], fingerprints))
-            con.execute("CREATE TEMP TABLE decided AS SELECT * FROM decided_rows")
-            con.unregister("decided_rows")
+            _load_decided(con, ledger or [], fingerprints)
             # only documents take a later stage's decision; an input quarantined at ingest
             # keeps its own (tested in the select list: a condition on `i` alone in the join
             # would make DuckDB compare every pair of rows)
@@ -406,24 +417,60 @@ def write_known_inputs(
         ):
             for batch in reader:
                 writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+                # the pool would otherwise keep each batch's freed pages
+                pool.release_unused()
     finally:
         con.close()
     return target
 
 
-def _decided_table(ledger: list[Path], fingerprints: dict[str, str]) -> pa.Table:
-    """`standing_rows` of the ledger parts, read part by part keeping only terminal rows."""
+def _load_decided(con, ledger: list[Path], fingerprints: dict[str, str]) -> None:
+    """`standing_rows` of the ledger parts as DuckDB's temp table `decided`, never held by
+    the flow process: each part's `_candidate_rows` go into DuckDB (whose buffer manager may
+    spill them) as it is read, and DuckDB keeps each document's first one."""
     import pyarrow.parquet as pq
 
-    terminal = [terminal_rows(pq.read_table(p, columns=_LEDGER_COLUMNS)) for p in ledger]
-    terminal = [t for t in terminal if t.num_rows]
-    schema = pa.schema(
-        [pa.field("doc_id", pa.string()), *(pa.field(n, pa.string()) for n in DECISION_COLUMNS)]
+    columns = ", ".join(f"{_quoted(name)} VARCHAR" for name in ("doc_id", *DECISION_COLUMNS))
+    con.execute(
+        f"CREATE TEMP TABLE candidates ({columns}, candidate_kind TINYINT, "
+        "candidate_part INTEGER, candidate_row BIGINT)"
     )
-    if not terminal:
-        return schema.empty_table()
-    decided = standing_rows(pa.concat_tables(terminal), fingerprints)
-    return decided.select(schema.names).to_arrow().cast(schema)
+    pending, rows = [], 0
+    for number, path in enumerate(ledger):
+        terminal = terminal_rows(pq.read_table(path, columns=_LEDGER_COLUMNS))
+        if terminal.num_rows:
+            part = _candidate_rows(terminal, fingerprints).with_row_index("candidate_row")
+            pending.append(part.with_columns(candidate_part=number))
+            rows += part.height
+        if pending and (rows >= _WRITE_ROWS or number == len(ledger) - 1):
+            _insert_candidates(con, pending)
+            pending, rows = [], 0
+    con.execute(
+        f"""
+        CREATE TEMP TABLE decided AS
+        SELECT {", ".join(_quoted(name) for name in ("doc_id", *DECISION_COLUMNS))}
+        FROM candidates
+        QUALIFY row_number() OVER (
+            PARTITION BY doc_id ORDER BY candidate_kind, candidate_part, candidate_row) = 1
+        """
+    )
+    con.execute("DROP TABLE candidates")
+
+
+def _insert_candidates(con, parts: list[pl.DataFrame]) -> None:
+    """Append `_load_decided`'s pending part rows to DuckDB's `candidates` table."""
+    import polars as pl
+
+    frame = pl.concat(parts).select(
+        "doc_id",
+        *DECISION_COLUMNS,
+        "candidate_kind",
+        pl.col("candidate_part").cast(pl.Int32),
+        pl.col("candidate_row").cast(pl.Int64),
+    )
+    con.register("candidate_rows", frame.to_arrow())
+    con.execute("INSERT INTO candidates SELECT * FROM candidate_rows")
+    con.unregister("candidate_rows")
 
 
 def _connect(spill_dir: Path):
@@ -437,6 +484,12 @@ def _connect(spill_dir: Path):
         }
     )
     con.execute(f"SET memory_limit = '{KNOWN_MEMORY_LIMIT}'")
+    # each thread holds buffers of its own beside the shared limit; the ORDER BY keeps the
+    # output order whatever the scan order
+    con.execute("SET threads = 1")
+    con.execute("SET preserve_insertion_order = false")
+    # the input parts are read once: DuckDB's cache of file bytes would only fill its limit
+    con.execute("SET enable_external_file_cache = false")
     return con
 
 
