@@ -267,7 +267,7 @@ def _manifest_evidence(
     return pl.concat(parts).sort("row").drop("row")
 
 
-def _candidates(path: str) -> list[str]:
+def companion_stems(path: str) -> list[str]:
     """Stems of documents `path` may belong to, closest first.
 
     `a/pep-0602-calendar.pptx` -> `a/pep-0602`; `a/pep-0605/x.odp` -> `a/pep-0605`: an
@@ -320,7 +320,7 @@ def _companions(
         for i in need_rows:
             if not paths[i]:
                 continue
-            for stem in _candidates(paths[i]):
+            for stem in companion_stems(paths[i]):
                 key = (source_ids[i], stem)
                 if key not in known and key not in missing and source_ids[i] in source_roots:
                     on_disk = _companion_file(Path(source_roots[source_ids[i]]), stem)
@@ -328,7 +328,7 @@ def _companions(
                         missing[key] = on_disk
         known.update(_read_companions(missing, refs))
         for i in need_rows:
-            for stem in _candidates(paths[i]) if paths[i] else ():
+            for stem in companion_stems(paths[i]) if paths[i] else ():
                 hit = known.get((source_ids[i], stem))
                 if hit is not None:
                     spdx[i], origin[i], statement[i], holder[i] = hit

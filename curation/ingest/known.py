@@ -753,6 +753,14 @@ class SourceKnown:
             return None
         return (start, stop) if known_mtime // 1000 == mtime_ns // 1000 else None
 
+    def number_of(self, locator: str) -> int | None:
+        """The group number of an input that may be skipped (None: it is read anyway)."""
+        return self._groups.get(locator)
+
+    def unseen(self, seen: np.ndarray) -> list[str]:
+        """The skippable inputs whose group number is not marked in `seen` (gone since)."""
+        return [name for name, number in self._groups.items() if not seen[number]]
+
     def doc_ids(self, start: int, stop: int, *, documents_only: bool = True) -> list[str]:
         """The document ids of a row range (only those that were documents, by default)."""
         rows = self.table.slice(start, stop - start)
@@ -894,12 +902,15 @@ def ingest_folder_skipping(
     from curation.ingest.folder import walk_folder
 
     root = Path(source.path).resolve()
+    dirty = changed_stems(root, source, known)
     unchanged = UnchangedRows(known, run_id=run_id, source_id=source.id)
     changed = []
     chunk = batch_size * 16
     for entry in walk_folder(root, source.include, source.exclude):
-        if entry.problem is None and unchanged.add(
-            entry.relative_path, size=entry.size, mtime_ns=entry.mtime_ns
+        if (
+            entry.problem is None
+            and not follows_a_change(entry.relative_path, dirty)
+            and unchanged.add(entry.relative_path, size=entry.size, mtime_ns=entry.mtime_ns)
         ):
             if len(unchanged) >= batch_size:
                 yield unchanged.batch()
@@ -916,3 +927,53 @@ def ingest_folder_skipping(
         )
     if len(unchanged):
         yield unchanged.batch()
+
+
+def changed_stems(root: Path, source: SourceConfig, known: SourceKnown) -> frozenset[str]:
+    """The stems (path without its suffix) of the folder's files that were added, changed or
+    deleted since `known` was recorded: one walk that reads nothing but the directory.
+
+    A document without license evidence of its own inherits the notice of a companion, a
+    document it is named after (`pep-0602-calendar.pptx` of `pep-0602.rst`, `pep-0639/x.odp`
+    of `pep-0639.md`; `licensing.resolve.companion_stems`). An unchanged file whose companion
+    changed must be decided again, so `ingest_folder_skipping` reads it again.
+    """
+    from curation.ingest.folder import walk_folder
+
+    seen = np.zeros(len(known), bool)
+    stems: set[str] = set()
+    for entry in walk_folder(root, source.include, source.exclude):
+        number = known.number_of(entry.relative_path)
+        if number is not None:
+            seen[number] = True
+        if entry.problem is not None or (
+            known.match(entry.relative_path, size=entry.size, mtime_ns=entry.mtime_ns) is None
+        ):
+            stems.add(_stem(entry.relative_path))
+    stems.update(_stem(locator) for locator in known.unseen(seen))
+    return frozenset(stems)
+
+
+def follows_a_change(relative_path: str, stems: frozenset[str]) -> bool:
+    """True when a companion `relative_path` may inherit a license from is among `stems`.
+
+    Examples
+    --------
+    >>> follows_a_change("a/pep-0602-calendar.pptx", frozenset({"a/pep-0602"}))
+    True
+    >>> follows_a_change("a/pep-0639/x.odp", frozenset({"a/pep-0639"}))
+    True
+    >>> follows_a_change("a/pep-0700.md", frozenset({"a/pep-0602"}))
+    False
+    """
+    if not stems:
+        return False
+    from licensing.resolve import companion_stems
+
+    return any(stem in stems for stem in companion_stems(relative_path))
+
+
+def _stem(relative_path: str) -> str:
+    from pathlib import PurePosixPath
+
+    return str(PurePosixPath(relative_path).with_suffix(""))

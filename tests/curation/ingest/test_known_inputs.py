@@ -327,3 +327,36 @@ def test_streamed_known_inputs_equal_the_in_memory_table(tmp_path):
     assert plain.equals(inputs_table(tables))
     empty = write_known_inputs([files[2]], tmp_path / "none.parquet", spill_dir=tmp_path / "s")
     assert pq.read_table(empty).equals(INPUTS_SCHEMA.empty_table())
+
+
+def test_files_whose_companion_changed_or_went_are_read_again(tmp_path):
+    """A document may inherit its license from a companion it is named after: when that
+    companion is edited, added or deleted, the unchanged document is read and decided again."""
+    root = tmp_path / "peps"
+    write_files(
+        root,
+        {
+            "pep-0602.rst": b"PEP 602\n\nThis document has been placed in the public domain.\n",
+            "pep-0602-calendar.txt": b"Release calendar.\n",
+            "pep-0639.md": b"PEP 639\n\nThis document has been placed in the public domain.\n",
+            "pep-0639/appendix.txt": b"Examples.\n",
+            "pep-0700-notes.txt": b"Notes of an unrelated document.\n",
+            "other.txt": b"Nothing to do with the others.\n",
+        },
+    )
+    source = SourceConfig(id="peps", path=str(root))
+    _, known, *_ = run(source, "r1")
+    (root / "pep-0602.rst").write_bytes(b"PEP 602\n\nLicensed under CC-BY-4.0.\n")
+    (root / "pep-0639.md").unlink()
+    (root / "pep-0700.md").write_bytes(b"PEP 700\n\nLicensed under CC-BY-4.0.\n")
+
+    _, _, documents, _, unchanged = run(source, "r2", known=known)
+
+    assert sorted(d["relative_path"] for d in documents) == [
+        "pep-0602-calendar.txt",
+        "pep-0602.rst",
+        "pep-0639/appendix.txt",
+        "pep-0700-notes.txt",
+        "pep-0700.md",
+    ]
+    assert [u["relative_path"] for u in unchanged] == ["other.txt"]
