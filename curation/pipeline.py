@@ -100,7 +100,9 @@ def decision_fingerprints(spec: DatasetSpec) -> dict[str, str]:
     document's bytes: its spec section, the stages before it, and this code's version.
 
     The license stage also depends on each source's declared license and manifests, and on
-    the license sidecar files in folder sources (their paths, sizes and mtimes). A decision
+    the license sidecar files in folder sources (their paths, sizes and mtimes); the quality
+    stage on the bytes of the models it reads (lid.176 and the spec's classifier, which the
+    spec names by path or name, and which retraining replaces under the same one). A decision
     recorded under another fingerprint does not stand: the document is read and run again.
     """
     import dataclasses
@@ -123,8 +125,15 @@ def decision_fingerprints(spec: DatasetSpec) -> dict[str, str]:
             "code": _code_version(),
         }
     )
+    from filters.classifier import model_digests
+
     quality_fp = fingerprint(
-        {"before": license_fp, "quality": dataclasses.asdict(spec.quality), "code": _code_version()}
+        {
+            "before": license_fp,
+            "quality": dataclasses.asdict(spec.quality),
+            "models": model_digests(spec.quality),
+            "code": _code_version(),
+        }
     )
     return {Stage.LICENSE.value: license_fp, Stage.QUALITY.value: quality_fp}
 
@@ -492,7 +501,8 @@ def persist_known_inputs(
     ledger, so that decision stands while neither the bytes nor the stage change.
 
     Streamed (`write_known_inputs`): the table has a row per input document, so the flow
-    process holds only the ledger's terminal rows while DuckDB sorts the rest on disk.
+    process holds one ledger part's terminal rows at a time; DuckDB keeps the standing
+    decisions and sorts the inputs on disk.
     """
     from curation.ingest.known import write_known_inputs
 

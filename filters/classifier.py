@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -26,6 +27,9 @@ import pyarrow as pa
 from curation.workspace import resolve_workspace
 from filters.exceptions import ClassifierError, TrainingDataError
 from filters.langid import load_fasttext_model, prepare_lines
+
+if TYPE_CHECKING:
+    from filters.config import QualityConfig
 
 POSITIVE = "hq"
 NEGATIVE = "lq"
@@ -145,6 +149,30 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def model_digests(cfg: QualityConfig) -> dict[str, str | None]:
+    """The sha256 of each model file a quality decision reads: lid.176 and the classifier the
+    spec names (None without one), so a model replaced under the same path or name makes the
+    decisions taken with the old one stand no more (`curation.pipeline.decision_fingerprints`).
+
+    A file that is not there gets `missing:<path>`; the stage says what to do once it needs it.
+    """
+    from curation.exceptions import WorkspaceError
+    from curation.resources import lid_model_path
+
+    def digest(path: Path) -> str:
+        return file_sha256(path) if path.is_file() else f"missing:{path}"
+
+    try:
+        lid = digest(lid_model_path())
+    except WorkspaceError as error:  # not installed: identify_languages raises it when used
+        lid = f"missing:{error}"
+    classifier = cfg.classifier_model
+    return {
+        "lid": lid,
+        "classifier": digest(resolve_model_path(classifier)) if classifier else None,
+    }
 
 
 def read_examples(
@@ -423,6 +451,8 @@ def score_texts(
     """Probability of the positive ("high quality") label for each text (float32)."""
     if isinstance(texts, pa.ChunkedArray | pa.Array):
         texts = texts.to_pylist()
+    if not texts:  # nothing to score: the model is neither read nor loaded
+        return pa.array([], pa.float32())
     path = resolve_model_path(model)
     verify_model(path)
     fitted = load_fasttext_model(str(path))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -164,19 +165,42 @@ def _token_flags(texts: pl.Series) -> dict[str, pl.Series | np.ndarray]:
     return {name: frame[name] for name in frame.columns}
 
 
+# `derive_affix_chars`' answer for the spaCy version that derived it, as code point ranges:
+# the derivation makes ~45,000 tokenizer calls, 0.7-1.2 s at the start of every process that
+# computes quality signals (an incremental run's quality stage on a few documents was mostly
+# that). Another spaCy version derives its own; a test checks the file against the derivation
+# (`python -m filters.tokens` writes it again).
+AFFIXES_FILE = Path(__file__).with_name("spacy_affixes.json")
+
+
 @functools.cache
 def _fast_path() -> tuple[str, tuple[str, ...], frozenset[str], frozenset[str]]:
     """What the vectorized fast path may handle, derived from the live spaCy tokenizer.
 
     A chunk `P* core .? S* .?` is tokenized by spaCy as one token per affix character and the
     core whole, when every P is a single-character prefix, every S a single-character suffix
-    (tested on spaCy itself, so a spaCy upgrade changes the sets, not the answers), the core is
+    (tested on spaCy itself, so a spaCy upgrade changes the sets, not the answers; the answer
+    saved for the installed spaCy version is read instead of asked again), the core is
     letters or ASCII digits, and no special case (abbreviation, emoticon, contraction) is in
     play. Everything else goes to spaCy.
     """
-    import unicodedata
-
     tokenizer = _tokenizer()
+    prefix, suffix = saved_affix_chars() or derive_affix_chars(tokenizer)
+    rules = frozenset(tokenizer.rules)
+    punct_specials = tuple(r for r in rules if r.strip() and not any(ch.isalnum() for ch in r))
+    special_cores = frozenset("".join(ch for ch in r if ch.isalnum()) for r in rules)
+    # core: letters, digits or both (not digits then letters: "10km" splits off a unit), or
+    # letter words joined by single hyphens (spaCy's infix splits "well-known" in three);
+    # then an optional possessive, which spaCy splits off as a suffix
+    core = r"\p{L}+(?:-\p{L}+)+|[\p{L}\p{M}0-9](?:[\p{L}\p{M}0-9_]*[\p{L}\p{M}0-9])?"
+    pattern = rf"^([{_class(prefix)}]*)({core})((?:['’][sS])?)(\.?)([{_class(suffix)}]*)(\.?)$"
+    return pattern, punct_specials, rules, special_cores
+
+
+def derive_affix_chars(tokenizer: Any) -> tuple[str, str]:
+    """(prefix, suffix): the punctuation and symbol characters that `tokenizer` splits off
+    one at a time before, and after, a word or a number (asked of the tokenizer itself)."""
+    import unicodedata
 
     def words(text: str) -> list[str]:
         return [t.text for t in tokenizer(text)]
@@ -201,15 +225,54 @@ def _fast_path() -> tuple[str, tuple[str, ...], frozenset[str], frozenset[str]]:
             if all(words(w + c) == [w, c] and words(w + c + c) == [w, c, c] for w in cores)
         )
     )
-    rules = frozenset(tokenizer.rules)
-    punct_specials = tuple(r for r in rules if r.strip() and not any(ch.isalnum() for ch in r))
-    special_cores = frozenset("".join(ch for ch in r if ch.isalnum()) for r in rules)
-    # core: letters, digits or both (not digits then letters: "10km" splits off a unit), or
-    # letter words joined by single hyphens (spaCy's infix splits "well-known" in three);
-    # then an optional possessive, which spaCy splits off as a suffix
-    core = r"\p{L}+(?:-\p{L}+)+|[\p{L}\p{M}0-9](?:[\p{L}\p{M}0-9_]*[\p{L}\p{M}0-9])?"
-    pattern = rf"^([{_class(prefix)}]*)({core})((?:['’][sS])?)(\.?)([{_class(suffix)}]*)(\.?)$"
-    return pattern, punct_specials, rules, special_cores
+    return prefix, suffix
+
+
+def saved_affix_chars() -> tuple[str, str] | None:
+    """`AFFIXES_FILE`'s (prefix, suffix) when it was derived under the installed spaCy."""
+    import json
+
+    import spacy
+
+    try:
+        saved = json.loads(AFFIXES_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if saved.get("spacy") != spacy.__version__:
+        return None
+    return _from_ranges(saved["prefix"]), _from_ranges(saved["suffix"])
+
+
+def write_affix_chars(path: Path = AFFIXES_FILE) -> None:
+    """Derive the affix characters under the installed spaCy and save them to `path`."""
+    import json
+
+    import spacy
+
+    prefix, suffix = derive_affix_chars(_tokenizer())
+    record = {"spacy": spacy.__version__, "prefix": _ranges(prefix), "suffix": _ranges(suffix)}
+    path.write_text(json.dumps(record, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+def _ranges(chars: str) -> list[list[int]]:
+    """Sorted characters as [first, last] code point ranges.
+
+    Examples
+    --------
+    >>> _ranges("!#$%&")
+    [[33, 33], [35, 38]]
+    """
+    ranges: list[list[int]] = []
+    for code in map(ord, chars):
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return ranges
+
+
+def _from_ranges(ranges: list[list[int]]) -> str:
+    return "".join(chr(c) for first, last in ranges for c in range(first, last + 1))
 
 
 def _class(chars: str) -> str:
@@ -360,3 +423,7 @@ def sentence_automaton(tokens: pl.DataFrame, vocab: pl.DataFrame) -> pl.DataFram
         .eq(TOKEN_KIND_FINAL)
         .alias("pending_out"),
     )
+
+
+if __name__ == "__main__":
+    write_affix_chars()

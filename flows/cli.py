@@ -163,26 +163,37 @@ def run_pipeline(
     verify: bool = False,
 ) -> dict[str, Any]:
     """`curation.run` with progress on stderr (live on a terminal, plain lines elsewhere)."""
-    from curation.spec import load_spec
-    from flows.progress import notice, progress_reporter, summary_throughput
-    from flows.run import check_before_run, run_spec
+    import os
 
-    loaded = load_spec(spec)
-    if not resume:
-        # checked here too, so a bad name fails before the progress display and Prefect's start
-        check_before_run(loaded, workspace, version_name)
-    if not quiet:
-        notice("starting Prefect (ephemeral server, about 15 s on 2 cores)...")
-    with progress_reporter() as progress:  # follows --log-format and whether stderr is a tty
-        summary = run_spec(
-            loaded,
-            workspace=workspace,
-            incremental=incremental,
-            version=version_name,
-            on_progress=progress,
-            resume=resume,
-            verify=verify,
-        )
+    from flows.run_server import server_process
+
+    # The run's Prefect server starts before anything else, its database in the workspace:
+    # loading and checking the spec overlap its start.
+    os.environ.setdefault("PREFECT_HOME", str(workspace.prefect_home))
+    with server_process() as server:
+        from curation.spec import load_spec
+        from flows.progress import notice, progress_reporter
+        from flows.run import check_before_run, run_spec
+
+        loaded = load_spec(spec)
+        if not resume:
+            # checked here too, so a bad name fails before the progress display starts
+            check_before_run(loaded, workspace, version_name)
+        if not quiet:
+            notice("starting Prefect (its server, a few seconds)...")
+        with progress_reporter() as progress:  # follows --log-format and whether stderr is a tty
+            summary = run_spec(
+                loaded,
+                workspace=workspace,
+                incremental=incremental,
+                version=version_name,
+                on_progress=progress,
+                resume=resume,
+                verify=verify,
+                server=server,
+            )
+    from flows.progress import summary_throughput
+
     result = summary.as_dict()
     result["throughput"] = [row.as_dict() for row in summary_throughput(result)]
     return result

@@ -3,11 +3,14 @@
 `run_spec` is the library's one call for a whole run (`curation.run` is the same function);
 the CLI, the demo and the tests use it. Everything a user can get wrong and that can be checked
 without reading documents (the spec, the version name, the PII policy's keys and lists) is
-checked before Prefect starts, so such a mistake costs seconds, not a pass over the corpus.
+checked before the flow starts, so such a mistake costs seconds, not a pass over the corpus.
+The run's Prefect server starts before those checks and the flow's imports, which overlap its
+start-up; a failed check stops it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from catalogs.commit import RunSummary
     from curation.spec import DatasetSpec
     from curation.workspace import Workspace
+    from flows.run_server import StartedServer
 
 
 class NothingToResume(CurationError):
@@ -40,6 +44,7 @@ def run_spec(
     on_progress: OnProgress | None = None,
     resume: bool = False,
     verify: bool = False,
+    server: StartedServer | None = None,
 ) -> RunSummary:
     """Curate `spec` (a loaded spec or its file) into a new version of its dataset.
 
@@ -52,53 +57,95 @@ def run_spec(
     `verify`: an incremental run reads and hashes every input again instead of trusting an
     unchanged size and mtime (ETag on object stores): for a store whose clocks or tools may
     keep a file's stat across a change of its content.
+    `server`: the run's private Prefect server, started by the caller with
+    `flows.run_server.server_process` so that its start overlaps the caller's own work (the
+    CLI loads and checks the spec meanwhile); without one, it is started here.
     """
     from curation.offline import enforce_offline
     from curation.spec import DatasetSpec, load_spec
     from curation.workspace import Workspace, resolve_workspace
 
     enforce_offline()
-    loaded = spec if isinstance(spec, DatasetSpec) else load_spec(spec)
     ws = workspace if isinstance(workspace, Workspace) else resolve_workspace(workspace)
     ws = ws.ensure()
     os.environ.setdefault("PREFECT_HOME", str(ws.prefect_home))
-    run_id = new_run_id()
-    if resume:
-        interrupted = find_resumable_run(ws.runs, loaded.table_name, loaded.fingerprint)
-        if interrupted is None:
-            raise NothingToResume(
-                f"no interrupted run of {loaded.table_name} under this spec to resume: "
-                "run without --resume"
-            )
-        record = interrupted.read_record() or {}
-        run_id, incremental = interrupted.root.name, bool(record.get("incremental"))
-        verify = bool(record.get("verify", verify))
-        version = record.get("version_name")
-        # the interrupted run checked its version name before it started; a retry of its
-        # commit finds the version of its run id, so the name is not checked again
-    else:
-        check_before_run(loaded, ws, version)
+    from flows.run_server import connect, server_process
 
-    from flows.curate_flow import flow_for_runner
+    with contextlib.ExitStack() as stack:
+        if server is None:
+            # started first: its seconds of start-up overlap the spec's loading, the checks
+            # and the imports below (a failure among them stops it)
+            server = stack.enter_context(server_process())
+        loaded = spec if isinstance(spec, DatasetSpec) else load_spec(spec)
+        run_id = new_run_id()
+        if resume:
+            interrupted = find_resumable_run(ws.runs, loaded.table_name, loaded.fingerprint)
+            if interrupted is None:
+                raise NothingToResume(
+                    f"no interrupted run of {loaded.table_name} under this spec to resume: "
+                    "run without --resume"
+                )
+            record = interrupted.read_record() or {}
+            run_id, incremental = interrupted.root.name, bool(record.get("incremental"))
+            verify = bool(record.get("verify", verify))
+            version = record.get("version_name")
+            # the interrupted run checked its version name before it started; a retry of its
+            # commit finds the version of its run id, so the name is not checked again
+        else:
+            check_before_run(loaded, ws, version)
 
-    watcher = _ProgressWatcher(RunPaths(ws.runs / run_id), on_progress) if on_progress else None
-    if watcher:
-        watcher.start()
-    from flows.run_server import private_server
+        from flows.curate_flow import flow_for_runner
 
-    try:
-        with private_server():
-            return flow_for_runner(loaded.runner)(
-                spec=loaded,
-                workspace_root=str(ws.root),
-                version_name=version,
-                run_id=run_id,
-                incremental=incremental,
-                verify=verify,
-            )
-    finally:
+        if server is not None:
+            import_while_starting(server)
+        watcher = _ProgressWatcher(RunPaths(ws.runs / run_id), on_progress) if on_progress else None
         if watcher:
-            watcher.stop()
+            watcher.start()
+        try:
+            with connect(server):
+                return flow_for_runner(loaded.runner)(
+                    spec=loaded,
+                    workspace_root=str(ws.root),
+                    version_name=version,
+                    run_id=run_id,
+                    incremental=incremental,
+                    verify=verify,
+                )
+        finally:
+            if watcher:
+                watcher.stop()
+
+
+# What every run's flow imports before or during its first steps (the stages, the catalog,
+# the PII engine that the flow builds first, and the libraries they import on first use),
+# imported while the run's server starts rather than after.
+RUN_MODULES = (
+    "curation.pipeline",
+    "licensing.stage",
+    "filters.stage",
+    "curation.dedup.stage",
+    "curation.pii.stage",
+    "curation.pii.engine",
+    "curation.ingest.known",
+    "catalogs.incremental",
+    "catalogs.erasure",
+    "catalogs.signature_index",
+    "pyiceberg.catalog.sql",
+    "pyarrow.dataset",
+    "duckdb",
+    "presidio_analyzer",
+)
+
+
+def import_while_starting(server: StartedServer) -> None:
+    """Import `RUN_MODULES` while `server` is not answering yet: the wait becomes work the
+    flow would do anyway, and the run connects as soon as the server is up."""
+    import importlib
+
+    for name in RUN_MODULES:
+        if server.answers():
+            return
+        importlib.import_module(name)
 
 
 def check_before_run(spec: DatasetSpec, workspace: Workspace, version: str | None) -> None:

@@ -5,12 +5,16 @@ of `curate run` (or an out-of-memory kill) it kept its ~230 MB and the workspace
 as long as nobody ended it. This starts the same server, on loopback, as a child that the
 kernel kills when its parent dies (`PR_SET_PDEATHSIG`), and stops it when the run ends.
 Where `PREFECT_API_URL` is set (a `curate server`, a deployment), that server is used instead.
+
+Starting and connecting are two steps (`server_process`, `connect`) so that a run starts the
+server before its own imports and checks and waits only for what is left of the server's start.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.util
 import os
 import signal
 import socket
@@ -19,10 +23,14 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 from curation.exceptions import CurationError
 
 _PR_SET_PDEATHSIG = 1
+# Between health checks while the server starts: a refused connection costs microseconds.
+_POLL_S = 0.05
 
 
 class ServerDidNotStart(CurationError):
@@ -56,16 +64,40 @@ def _answers(url: str) -> bool:
         connection.close()
 
 
+@dataclass(frozen=True)
+class StartedServer:
+    """A private server process that is starting or running, and the API URL it will serve."""
+
+    url: str
+    process: subprocess.Popen
+
+    def answers(self) -> bool:
+        """Whether it serves requests yet (a refused connection returns at once)."""
+        return _answers(self.url)
+
+
+def _prefect_app_dir() -> str:
+    """The folder that holds the `prefect` package, found without importing it (an import
+    costs the caller seconds that the server's start can overlap)."""
+    spec = importlib.util.find_spec("prefect")
+    if spec is None or not spec.submodule_search_locations:
+        raise ServerDidNotStart("prefect is not installed: run `make setup`")
+    return str(Path(next(iter(spec.submodule_search_locations))).parent)
+
+
 @contextmanager
-def private_server(timeout: float = 120.0) -> Iterator[str | None]:
-    """Yield the API URL of a private server for this run (None when one is configured)."""
+def server_process() -> Iterator[StartedServer | None]:
+    """Start the run's private server now, stop it on exit; None where one is configured.
+
+    The server needs seconds to import Prefect's API, build the app and open its database
+    (`$PREFECT_HOME/prefect.db`, kept in the workspace: migrated by the first run, checked at
+    each later start, 0.3 CPU seconds of the server's 3.5): a caller starts it first, does its
+    own imports and checks while it comes up, then `connect`s.
+    """
     if os.environ.get("PREFECT_API_URL") or not sys.platform.startswith("linux"):
         yield None
         return
-    import prefect
-
     port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
     environment = {
         **os.environ,
         "PREFECT_UI_ENABLED": "0",
@@ -77,7 +109,7 @@ def private_server(timeout: float = 120.0) -> Iterator[str | None]:
         "-m",
         "uvicorn",
         "--app-dir",
-        str(prefect.__module_path__.parent),
+        _prefect_app_dir(),
         "--factory",
         "prefect.server.api.server:create_app",
         "--host",
@@ -91,21 +123,7 @@ def private_server(timeout: float = 120.0) -> Iterator[str | None]:
     ]
     process = subprocess.Popen(command, env=environment, preexec_fn=_die_with_parent)  # noqa: S603
     try:
-        deadline = time.monotonic() + timeout
-        while not _answers(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise ServerDidNotStart(
-                    f"the run's Prefect server did not start within {timeout:.0f} s: check "
-                    "`curate doctor`, or start one with `curate server` and set PREFECT_API_URL"
-                )
-            time.sleep(0.2)
-        from prefect.settings import PREFECT_API_URL, temporary_settings
-
-        with temporary_settings(updates={PREFECT_API_URL: url}):
-            try:
-                yield url
-            finally:
-                _drain_prefect_workers()
+        yield StartedServer(f"http://127.0.0.1:{port}/api", process)
     finally:
         process.terminate()
         try:
@@ -113,6 +131,39 @@ def private_server(timeout: float = 120.0) -> Iterator[str | None]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def connect(server: StartedServer | None, timeout: float = 120.0) -> Iterator[str | None]:
+    """Wait until `server` answers, then point this process's Prefect client at it.
+
+    Flow-run heartbeats are off against a private server: they exist so that a server can
+    mark the run of a dead process as crashed, and this server dies with that process; the
+    heartbeat thread's one-second sleeps also held up every run's end by up to a second.
+    """
+    if server is None:
+        yield None
+        return
+    deadline = time.monotonic() + timeout
+    while not server.answers():
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            raise ServerDidNotStart(
+                f"the run's Prefect server did not start within {timeout:.0f} s: check "
+                "`curate doctor`, or start one with `curate server` and set PREFECT_API_URL"
+            )
+        time.sleep(_POLL_S)
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
+
+    updates = {PREFECT_API_URL: server.url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    with temporary_settings(updates=updates):
+        try:
+            yield server.url
+        finally:
+            _drain_prefect_workers()
 
 
 def _drain_prefect_workers() -> None:
