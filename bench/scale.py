@@ -57,6 +57,29 @@ Dask, 1 -> 2 workers (LocalCluster of processes; ingest, dedup and the commit ru
 process, see the notes): 10,000 docs 105 -> 93 flow docs/s (0.88x) at load 6.9-8.8; 5,000 docs
 137 -> 149 flow docs/s (1.08x; 105 -> 108 with CLI start-up, 1.04x) at load 3.0-3.4. With
 two cores and a load above two from other work there is no idle core for the second worker.
+
+Issue 19 again, 2026-12-07, after the flow fused adjacent per-batch steps into one task
+(license + quality + dedup's sketch; dedup's apply + PII) over chunks of consecutive batches,
+four tasks per worker: a run of 10,000 docs makes 16 fused task runs with 2 workers where it
+made 5 per batch (about 200) before. PII patterns only, batch_size 256, Dask LocalCluster,
+`--docs 10000 --runner dask --workers 1 --also-workers 2`; other sessions' work kept the load
+far above two cores throughout, so these ratios say nothing of the scale-out on a quiet machine
+(rerun there with `--docs 20000`: an estimated 6 minutes for both runs):
+
+| docs | load 1-min mean (1w / 2w) | CLI docs/s 1w -> 2w | flow docs/s 1w -> 2w | CPU s: workers / flow / server (1w; 2w) |
+|---|---|---|---|---|
+| 5,000, before fusing | 2.7 / 6.7 | 72 -> 58 (0.81x) | 94 -> 81 (0.86x) | |
+| 10,000 | 14.2 / 20.2 | 66 -> 70 (1.06x) | 88 -> 101 (1.15x) | 53.5 / 12.4 / 9.6; 64.3 / 13.7 / 10.4 |
+| 10,000 | 6.8 / 8.2 | 97 -> 91 (0.94x) | 124 -> 112 (0.91x) | 54.6 / 11.3 / 9.3; 66.5 / 13.2 / 10.5 |
+| 10,000 | 6.4 / 8.7 | 89 -> 95 (1.07x) | 125 -> 125 (1.00x) | 54.0 / 11.8 / 10.3; 63.3 / 12.8 / 10.3 |
+| 10,000 | 3.9 / 6.5 | 114 -> 111 (0.97x) | 140 -> 151 (1.08x) | 56.9 / 12.1 / 9.8; 66.4 / 13.0 / 10.9 |
+| 2,000, NER (`--pii-mode ner`) | 8.5 / 10.8 | 17.8 -> 17.8 (1.00x) | 30.5 -> 26.8 (0.88x) | 20.8 / 9.4 / 11.0; 29.4 / 10.2 / 10.1 |
+
+`cpu_seconds_by_role` (psutil, each process's last sample) shows where the cores went: the
+flow process and Prefect's server together take about a quarter of the run's CPU (the server's
+start-up is most of its share), the second worker adds about 11 CPU seconds (its own start,
+imports and models). With fused steps the license, quality and dedup ledger parts of a batch
+appear together, so the phases of `peak_rss_mib_by_phase` are approximate.
 """
 
 from __future__ import annotations
@@ -456,8 +479,11 @@ class Sampler(threading.Thread):
                     continue
                 tree_rss += rss
                 entry = self.peak.setdefault(
-                    proc.pid, {"role": _role(proc, self.pid), "rss": 0, "hwm": 0}
+                    proc.pid, {"role": _role(proc, self.pid), "rss": 0, "hwm": 0, "cpu": 0.0}
                 )
+                with contextlib.suppress(psutil.Error):
+                    times = proc.cpu_times()
+                    entry["cpu"] = times.user + times.system
                 entry["rss"] = max(entry["rss"], rss)
                 entry["hwm"] = max(entry["hwm"], _vm_hwm(proc.pid))
                 if entry["role"] == "other":  # the cmdline may not have been readable yet
@@ -473,6 +499,14 @@ class Sampler(threading.Thread):
                 last_disk = now
             self.samples += 1
             self.stop.wait(self.every)
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds per role at each process's last sample (a lower bound: what a process
+        used after its last sample is missing): where the cores went besides the stages."""
+        out: dict[str, float] = {}
+        for entry in self.peak.values():
+            out[entry["role"]] = out.get(entry["role"], 0.0) + entry["cpu"]
+        return {role: round(seconds, 1) for role, seconds in sorted(out.items())}
 
     def memory(self) -> dict:
         mib = 2**20
@@ -558,6 +592,7 @@ def run_once(folder: Path, spec: Path, n_docs: int, every: float, timeout: int) 
         "cpu_seconds_children": round(
             (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1
         ),
+        "cpu_seconds_by_role": sampler.cpu_seconds(),
         "staging_peak_mib": round(sampler.peak_staging / mib, 1),
         "warehouse_mib": round(folder_bytes(workspace / "warehouse") / mib, 1),
         "indexes_mib": round(folder_bytes(workspace / "indexes") / mib, 1),

@@ -43,7 +43,12 @@ class OutputConfig:
 
 @dataclass(frozen=True)
 class RunnerConfig:
-    """How tasks run: threads on this machine (default), a local Dask cluster, or an existing one."""
+    """How tasks run: threads on this machine (default), a local Dask cluster, or an existing one.
+
+    `workers`: threads, or the LocalCluster's processes; with `address`, how many workers the
+    existing cluster has. Either way it sizes the chunks of batches each task takes (a few
+    tasks per worker), so a number below the cluster's leaves workers idle.
+    """
 
     type: str = "threads"
     workers: int = 2

@@ -3,15 +3,25 @@
 The flow reads like the data flow in ARCHITECTURE.md: ingest each source, run each stage of
 `curation.pipeline.STAGES` (batch stages mapped over batches in parallel, run stages over all of
 them), commit. Tasks pass staging paths, so the same flow runs on threads here or on a Dask
-cluster. One generic task runs any batch stage; what a stage decides lives in its package (see
-`curation/stage.py`).
+cluster. One generic task runs any batch stages (fused, below); what a stage decides lives in
+its package (see `curation/stage.py`).
+
+Adjacent per-batch steps run fused, in one task: the batch stages before dedup with dedup's
+sketch of the batch, then dedup's apply with the batch stages after it; and each task takes a
+chunk of consecutive batches, a few tasks per worker. A stage's work on a batch is tens of
+milliseconds while every task run costs a few tenths of a second of state round trips to the
+Prefect server (which shares the cores with the workers), so the orchestration costs a few task
+runs per worker and run of adjacent steps instead of one per stage and batch. Each step still
+writes its own staged output and ledger part per batch, so a resumed run skips finished work
+per stage and batch.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -123,12 +133,97 @@ def carry_task(
     return split_unchanged(batch, previous=previous, run_id=run_id, paths=paths, standing=standing)
 
 
-@task(cache_policy=NO_CACHE, task_run_name="{name}")
-def batch_stage_task(
-    name: Stage, batch: Path, spec: DatasetSpec, run_id: str, paths: RunPaths
-) -> Path:
-    """Any batch-scope stage on one staged batch."""
-    return run_batch_stage(build_stage(name, spec), batch, run_id=run_id, paths=paths)
+# The per-batch halves of dedup, fused with the batch stages beside them: the sketch reads a
+# batch's text after the stages before dedup; the apply writes dedup's decisions into the batch
+# before the stages after it.
+SKETCH = "dedup-sketch"
+APPLY = "dedup-apply"
+
+
+def step_stage(step: str) -> str:
+    """The stage a per-batch step belongs to (its seconds and bytes are that stage's)."""
+    return str(Stage.DEDUP) if step in (SKETCH, APPLY) else step
+
+
+@dataclass(frozen=True)
+class BatchSteps:
+    """What a fused task did to one batch: the documents file after its steps, each step's
+    output (for the stages' bytes), the batch's dedup sketch when one step sketched it, and
+    each stage's seconds of work on the batch."""
+
+    output: Path
+    outputs: dict[str, Path]
+    sketch: Path | None
+    seconds: dict[str, float]
+
+
+def run_batch_steps(
+    steps: Sequence[str],
+    batch: Path,
+    spec: DatasetSpec,
+    run_id: str,
+    paths: RunPaths,
+    decisions: Path | None = None,
+) -> BatchSteps:
+    """Run per-batch `steps` in order on one staged batch, each as its own task would.
+
+    A step finished before a crash is skipped by the step itself (its staged output and ledger
+    part exist), so a resumed run redoes only the steps a batch had not finished.
+    """
+    outputs: dict[str, Path] = {}
+    seconds: dict[str, float] = {}
+    sketch = None
+    for step in steps:
+        mark = time.monotonic()
+        if step == SKETCH:
+            sketch = sketch_dedup_batch(batch, cfg=spec.dedup, paths=paths)
+        elif step == APPLY:
+            if decisions is None:
+                raise ValueError("applying dedup needs the batch's decisions file")
+            batch = apply_dedup_batch(batch, decisions, cfg=spec.dedup, run_id=run_id, paths=paths)
+        else:
+            stage = build_stage(Stage(step), spec)
+            batch = run_batch_stage(stage, batch, run_id=run_id, paths=paths)
+        outputs[step] = batch
+        name = step_stage(step)
+        seconds[name] = seconds.get(name, 0.0) + time.monotonic() - mark
+    return BatchSteps(batch, outputs, sketch, seconds)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="{label}")
+def batch_steps_task(
+    label: str,
+    steps: tuple[str, ...],
+    batches: list[Path],
+    spec: DatasetSpec,
+    run_id: str,
+    paths: RunPaths,
+    decisions: list[Path] | None = None,
+) -> list[BatchSteps]:
+    """Adjacent per-batch steps on a few staged batches, one batch after the other, as one
+    task (`label` names the steps)."""
+    return [
+        run_batch_steps(steps, batch, spec, run_id, paths, decisions[i] if decisions else None)
+        for i, batch in enumerate(batches)
+    ]
+
+
+# Tasks per worker for a run of fused steps: few enough that the orchestration costs a handful
+# of task runs per worker rather than one per batch, enough that the workers finish together
+# (a worker's last task is a quarter of its share) and that progress moves.
+TASKS_PER_WORKER = 4
+
+
+def chunks(items: list[Any], workers: int) -> list[list[Any]]:
+    """`items` cut into consecutive chunks, about `TASKS_PER_WORKER` per worker.
+
+    >>> chunks(list(range(10)), 1)
+    [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+    >>> chunks([1, 2], 2)
+    [[1], [2]]
+    """
+    size = max(1, -(-len(items) // (max(workers, 1) * TASKS_PER_WORKER)))
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 @task(cache_policy=NO_CACHE, task_run_name="{name}")
@@ -147,12 +242,6 @@ def run_stage_task(
     )
 
 
-@task(cache_policy=NO_CACHE, task_run_name="dedup-sketch")
-def dedup_sketch_task(batch: Path, spec: DatasetSpec, paths: RunPaths) -> Path:
-    """Dedup's signatures of one staged batch: the only dedup step that reads text."""
-    return sketch_dedup_batch(batch, cfg=spec.dedup, paths=paths)
-
-
 @task(cache_policy=NO_CACHE, task_run_name="dedup-decide")
 def dedup_decide_task(
     sketches: list[Path],
@@ -168,41 +257,168 @@ def dedup_decide_task(
     return decide_dedup(sketches, batches, cfg=spec.dedup, paths=paths, index=index)
 
 
-@task(cache_policy=NO_CACHE, task_run_name="dedup-apply")
-def dedup_apply_task(
-    batch: Path, decisions: Path, spec: DatasetSpec, run_id: str, paths: RunPaths
-) -> Path:
-    """One batch's dedup decisions applied: its survivors and ledger rows staged."""
-    return apply_dedup_batch(batch, decisions, cfg=spec.dedup, run_id=run_id, paths=paths)
+@dataclass
+class StageClock:
+    """Per stage: wall seconds, text bytes taken in, batches a resumed run found finished.
+
+    A fused task works on several stages, so the wall seconds of a run of fused steps are
+    shared among its stages in proportion to the seconds each spent inside the tasks (summed
+    over batches): per stage, the share of the run's wall time its work took, and the stages'
+    seconds still add up to the flow's wall time.
+    """
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    volume: dict[str, int] = field(default_factory=dict)
+    resumed: dict[str, int] = field(default_factory=dict)
+
+    def share(self, wall: float, work: dict[str, float], stages: Sequence[str]) -> None:
+        total = sum(work.get(s, 0.0) for s in stages)
+        for stage in stages:
+            part = work.get(stage, 0.0) / total if total > 0 else 1 / len(stages)
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + wall * part
+
+    @contextmanager
+    def timing(self, stage: str) -> Iterator[None]:
+        """Add the wall seconds of the block to `stage`'s."""
+        mark = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.monotonic() - mark
 
 
-def dedup_batches(
+def map_steps(
+    steps: Sequence[str],
     batches: list[Path],
     spec: DatasetSpec,
     run_id: str,
     paths: RunPaths,
-    index_root: Path | None,
-) -> tuple[list[Path], Path | None]:
-    """Dedup as tasks that pass paths: sketches mapped over batches, one decision task over
-    the sketches, the decisions applied mapped over batches again. The flow process holds
-    only paths and counts; the decision task, ids, hashes and the candidate pairs."""
-    done = dedup_done(paths)
-    if done is not None:
-        return done
-    if not batches:
-        from curation.pipeline import empty_batch
+    clock: StageClock,
+    decisions: list[Path] | None = None,
+) -> list[BatchSteps]:
+    """Adjacent per-batch `steps` fused into one task, mapped over `batches` in consecutive
+    chunks (`chunks`): a few tasks per worker of the runner.
 
-        batches = [empty_batch(paths)]
-    sketching = dedup_sketch_task.map(batches, unmapped(spec), unmapped(paths))
-    wait(sketching)
-    sketches = [f.result() for f in sketching]
-    plan = dedup_decide_task(sketches, batches, spec, paths, index_root)
-    futures = dedup_apply_task.map(
-        batches, plan.decisions, unmapped(spec), unmapped(run_id), unmapped(paths)
+    Every task is waited for before the first failure is raised: a sibling still running
+    would otherwise write its (unredacted) batch after the failed run discarded its staging.
+    """
+    if not steps:
+        return [BatchSteps(b, {}, None, {}) for b in batches]
+    if not batches:
+        for step in steps:
+            clock.volume.setdefault(step_stage(step), 0)
+        return []
+    stages = list(dict.fromkeys(step_stage(s) for s in steps))
+    for step in steps:
+        if step_stage(step) == step:
+            clock.resumed[step] = finished_batches(Stage(step), batches, paths)
+    mark = time.monotonic()
+    workers = spec.runner.workers
+    futures = batch_steps_task.map(
+        unmapped("+".join(steps)),
+        unmapped(tuple(steps)),
+        chunks(batches, workers),
+        unmapped(spec),
+        unmapped(run_id),
+        unmapped(paths),
+        chunks(decisions, workers) if decisions is not None else unmapped(None),
     )
     wait(futures)
-    outputs = [f.result() for f in futures]
-    return finish_dedup(outputs, plan, paths=paths)
+    results = [r for f in futures for r in f.result()]
+    work: dict[str, float] = {}
+    for result in results:
+        for stage, seconds in result.seconds.items():
+            work[stage] = work.get(stage, 0.0) + seconds
+    clock.share(time.monotonic() - mark, work, stages)
+    inputs = batches
+    for step in steps:
+        if step_stage(step) not in clock.volume:
+            clock.volume[step_stage(step)] = text_bytes(inputs)
+        inputs = [r.outputs[step] for r in results]
+    return results
+
+
+def run_stages(
+    batches: list[Path],
+    spec: DatasetSpec,
+    run_id: str,
+    paths: RunPaths,
+    settings: CatalogSettings,
+    index_root: Path | None,
+    clock: StageClock,
+) -> tuple[list[Path], Path | None]:
+    """The stages of `curation.pipeline.STAGES` over the run's staged batches, adjacent
+    per-batch steps fused into one task (see the module's docstring).
+
+    Dedup's sketch joins the steps before it, its decision is one task over the sketches
+    (ids and hashes, no text: the flow process holds only paths and counts, the decision
+    task ids, hashes and the candidate pairs), its apply joins the steps after it; dedup is
+    recorded as finished once every batch's decisions are applied.
+
+    `index_root`: the signature index of the committed set (incremental runs), brought up to
+    date before a run-scope stage. Returns the batches to commit and the dedup signatures for
+    the index update.
+    """
+    pending: list[str] = []
+    plan: DedupPlan | None = None
+    signatures = None
+    for name in STAGES:
+        clock.seconds.setdefault(name, 0.0)
+        if stage_class(name).scope is Scope.BATCH:
+            pending.append(name)
+            continue
+        if index_root is not None:
+            with clock.timing(name):
+                ensure_index_task(settings, spec, index_root)
+        if name is Stage.DEDUP:
+            done = dedup_done(paths)
+            if done is not None:
+                batches = [
+                    r.output for r in map_steps(pending, batches, spec, run_id, paths, clock)
+                ]
+                clock.volume.setdefault(name, text_bytes(batches))
+                (batches, signatures), pending = done, []
+                continue
+            if not batches:
+                from curation.pipeline import empty_batch
+
+                map_steps(pending, batches, spec, run_id, paths, clock)
+                # a run without documents still has one dedup output
+                batches, pending = [empty_batch(paths)], []
+            sketched = map_steps([*pending, SKETCH], batches, spec, run_id, paths, clock)
+            batches = [r.output for r in sketched]
+            sketches = [r.sketch for r in sketched if r.sketch is not None]
+            with clock.timing(name):
+                plan = dedup_decide_task(sketches, batches, spec, paths, index_root)
+            pending = [APPLY]
+            continue
+        batches = finish_steps(pending, batches, spec, run_id, paths, clock, plan)
+        pending, plan = [], None
+        clock.volume[name] = text_bytes(batches)
+        with clock.timing(name):
+            batches, signatures = run_stage_task(name, batches, spec, run_id, paths, index_root)
+    if plan is not None:
+        signatures = plan.signatures
+    return finish_steps(pending, batches, spec, run_id, paths, clock, plan), signatures
+
+
+def finish_steps(
+    steps: list[str],
+    batches: list[Path],
+    spec: DatasetSpec,
+    run_id: str,
+    paths: RunPaths,
+    clock: StageClock,
+    plan: DedupPlan | None,
+) -> list[Path]:
+    """Run the pending per-batch steps; when they applied dedup's decisions, record dedup as
+    finished (a resumed run skips it) and remove its work files."""
+    results = map_steps(
+        steps, batches, spec, run_id, paths, clock, plan.decisions if plan else None
+    )
+    if plan is not None:
+        finish_dedup([r.outputs[APPLY] for r in results], plan, paths=paths)
+    return [r.output for r in results]
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, task_run_name="commit")
@@ -387,22 +603,10 @@ def _stages(
         volume[Stage.INCREMENTAL] = volume[Stage.INGEST]
         with timed(timings, Stage.INCREMENTAL):
             batches = map_batches(carry_task, batches, previous, run_id, paths, standing)
-    signatures = None
-    resumed: dict[str, int] = {}
-    for name in STAGES:
-        volume[name] = text_bytes(batches)
-        with timed(timings, name):
-            if stage_class(name).scope is Scope.BATCH:
-                resumed[name] = finished_batches(name, batches, paths)
-                batches = map_batches(batch_stage_task, batches, name, spec, run_id, paths)
-            else:
-                index = index_root if previous is not None else None
-                if index is not None:
-                    ensure_index_task(settings, spec, index_root)
-                if name is Stage.DEDUP:
-                    batches, signatures = dedup_batches(batches, spec, run_id, paths, index)
-                else:
-                    batches, signatures = run_stage_task(name, batches, spec, run_id, paths, index)
+    clock = StageClock(timings, volume)
+    index = index_root if previous is not None else None
+    batches, signatures = run_stages(batches, spec, run_id, paths, settings, index, clock)
+    resumed = clock.resumed
     volume["commit"] = text_bytes(batches)
     with timed(timings, "commit"):
         summary = commit_task(
@@ -441,6 +645,8 @@ def flow_for_runner(runner: RunnerConfig) -> Any:
 
     `runner.type == "dask"` with an `address` connects to an existing cluster (Kubernetes, Slurm
     through dask-jobqueue, ...); without one, a LocalCluster of `workers` processes is started.
+    Either way `workers` sizes the chunks of batches each task takes (`chunks`), so with an
+    `address` it should say how many workers the cluster has.
     """
     if runner.type != "dask":
         from prefect.task_runners import ThreadPoolTaskRunner

@@ -1,0 +1,114 @@
+"""Adjacent per-batch steps fused into one task: each step still stages its own output and
+ledger part, a rerun skips the steps a batch finished, and the stages' seconds are shared
+honestly among the fused stages."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from curation.pipeline import finished_batches, ingest_to_staging
+from curation.runs import RunPaths
+from curation.spec import load_spec
+from curation.stage import Stage
+from flows.curate_flow import APPLY, SKETCH, StageClock, chunks, run_batch_steps, step_stage
+
+TEXT = (
+    "The quarterly maintenance window moves to the first Saturday of each month. Teams that "
+    "deploy on Fridays should plan their releases around it and tell the service desk early. "
+    "Questions about {topic} go to the facilities team, who answer within two working days."
+)
+
+
+@pytest.fixture
+def staged(tmp_path):
+    """A spec and one staged ingest batch of a few documents (one a copy, one junk)."""
+    topics = ("backups", "badges", "laptops", "parking", "printers")
+    rows = [{"id": f"doc-{n}", "text": TEXT.format(topic=t)} for n, t in enumerate(topics)]
+    rows += [{"id": "copy", "text": rows[0]["text"]}, {"id": "junk", "text": "Home | About"}]
+    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    spec_path = tmp_path / "spec.yaml"
+    spec_path.write_text(
+        "name: fused\nsources:\n"
+        "  - {id: main, type: jsonl, path: docs.jsonl, id_field: id, license: CC0-1.0}\n"
+        "pii: {ner: false}\n",
+        encoding="utf-8",
+    )
+    spec = load_spec(spec_path)
+    paths = RunPaths(tmp_path / "run").ensure()
+    (batch,) = ingest_to_staging(
+        spec.sources[0], run_id="r1", paths=paths, batch_size=64, workers=1
+    )
+    return spec, paths, batch
+
+
+def test_fused_steps_stage_each_output_and_ledger_part(staged):
+    spec, paths, batch = staged
+
+    result = run_batch_steps((Stage.LICENSE, Stage.QUALITY, SKETCH), batch, spec, "r1", paths)
+
+    assert result.output == paths.documents / "quality-main-00000.parquet"
+    assert result.outputs[Stage.LICENSE] == paths.documents / "license-main-00000.parquet"
+    # the sketch reads the batch and leaves its documents as they are
+    assert result.outputs[SKETCH] == result.output
+    assert result.sketch is not None and pq.read_metadata(result.sketch).num_rows > 0
+    for stage in (Stage.LICENSE, Stage.QUALITY):
+        assert (paths.ledger / f"{stage}-main-00000.parquet").exists()
+        assert finished_batches(stage, [batch], paths) == 1
+    assert set(result.seconds) == {"license", "quality", "dedup"}
+    assert pq.read_metadata(result.output).num_rows < pq.read_metadata(batch).num_rows
+
+
+def test_a_rerun_skips_the_steps_a_batch_finished(staged):
+    spec, paths, batch = staged
+    first = run_batch_steps((Stage.LICENSE,), batch, spec, "r1", paths)
+    written = first.output.stat().st_mtime_ns
+
+    # as a resumed run would: the license step is finished, quality is not
+    result = run_batch_steps((Stage.LICENSE, Stage.QUALITY), batch, spec, "r1", paths)
+
+    assert result.outputs[Stage.LICENSE].stat().st_mtime_ns == written
+    assert finished_batches(Stage.QUALITY, [batch], paths) == 1
+
+
+def test_applying_dedup_needs_the_decisions(staged):
+    spec, paths, batch = staged
+
+    with pytest.raises(ValueError, match="decisions"):
+        run_batch_steps((APPLY, Stage.PII), batch, spec, "r1", paths)
+
+
+def test_dedup_steps_count_as_the_dedup_stage():
+    assert step_stage(SKETCH) == step_stage(APPLY) == "dedup"
+    assert step_stage(Stage.PII) == "pii"
+
+
+def test_fused_wall_time_is_shared_by_each_stage_s_work():
+    clock = StageClock({"license": 1.0})
+
+    clock.share(10.0, {"license": 1.0, "quality": 3.0, "dedup": 1.0}, ["license", "quality"])
+
+    assert clock.seconds == pytest.approx({"license": 3.5, "quality": 7.5})
+    assert sum(clock.seconds.values()) == pytest.approx(1.0 + 10.0)
+
+
+def test_fused_wall_time_without_measured_work_is_split_evenly():
+    clock = StageClock()
+
+    clock.share(4.0, {}, ["dedup", "pii"])
+
+    assert clock.seconds == {"dedup": 2.0, "pii": 2.0}
+
+
+@pytest.mark.parametrize(
+    ("n", "workers", "expected_tasks"), [(0, 2, 0), (3, 2, 3), (80, 2, 8), (81, 2, 8), (80, 1, 4)]
+)
+def test_batches_go_out_in_a_few_consecutive_chunks_per_worker(n, workers, expected_tasks):
+    batches = list(range(n))
+
+    result = chunks(batches, workers)
+
+    assert len(result) == expected_tasks
+    assert [b for chunk in result for b in chunk] == batches
