@@ -8,13 +8,13 @@ touched); changes are seeded, so two runs of the bench change the same files.
 
     .venv/bin/python bench/incremental.py --work-dir /tmp/bench-incremental
 
-Measured 2026-12-07 on this 2-core machine while other jobs ran, so the ratio is not the
-quiet figure: load average 6-9, full 186.7 s, incremental 19.6 s (0.105); load 2.8-5.9 (rising
-during the incremental run), full 119.3 s, incremental 31.1 s (0.261). The incremental run
-alone, each version on its own copy of the changed corpus, alternating, load 3.0-4.7:
-18.8 s and 18.9 s before the server's start overlapped the run's imports (commit 4912c68),
-15.2 s and 15.3 s with that change set applied to the same commit, at the same CPU time (23 s
-with the server and the extraction workers).
+Measured 2026-12-07 on this 2-core machine, quiet (load average 2.98 before, 2.45 after; the
+final tree of that day): full 86.4 s (flow 74.3 s, PII 48.5 s of it), incremental 13.1 s (flow
+7.6 s; 5.5 s outside the flow: CLI start, the server's start and stop), ratio 0.152 (target
+0.10); 29 files changed, 14 deleted, 14 added of 2,867; bytes added 0.026 of the table. The
+same bench before the server's start overlapped the run's imports: incremental 18.9 s of
+88.6 s (0.213). Under load the ratio moves a lot (load 6-9: 19.6 s of 186.7 s, 0.105; load
+2.8-5.9 rising during the incremental run: 31.1 s of 119.3 s, 0.261): compare quiet runs only.
 """
 
 from __future__ import annotations

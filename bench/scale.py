@@ -80,6 +80,28 @@ flow process and Prefect's server together take about a quarter of the run's CPU
 start-up is most of its share), the second worker adds about 11 CPU seconds (its own start,
 imports and models). With fused steps the license, quality and dedup ledger parts of a batch
 appear together, so the phases of `peak_rss_mib_by_phase` are approximate.
+
+The same tree on a quiet machine (2026-12-07 15:38-15:48; 1-min load mean 1.35 with one worker,
+2.31 with two), `--docs 20000 --runner dask --workers 1 --also-workers 2`, PII patterns only:
+CLI 162.6 -> 247.7 docs/s (**1.52x**, 123.0 s -> 80.7 s, start-up included), flow 182.7 ->
+297.2 docs/s (**1.63x**); CPU s workers / flow / server 103.5 / 16.2 / 12.6 and 107.4 / 15.5 /
+11.7; flow peak RSS 732 and 745 MiB. With NER (`--pii-mode ner --docs 5000`, load mean 0.79 /
+1.29): CLI 93.5 -> 120.1 docs/s (1.28x), flow 125.2 -> 178.8 (1.43x); 13.5 s of the one-worker
+run's 53.5 s are outside the flow (the CLI, Prefect's server, the LocalCluster's start), which
+a run this small does not amortize.
+
+Issue 19's memory figure on the same final tree, quiet machine (2026-12-07 16:04-16:23),
+threads x2, PII patterns only, batch_size 256, `--docs 50000` then `--docs 200000` (known
+inputs written through DuckDB within 64 MB, index bands sorted by DuckDB, signatures copied a
+row group at a time):
+
+| docs | whole run docs/s (CLI / flow) | quality | dedup | pii | flow peak RSS | staging peak | warehouse | load (mean) |
+|---|---|---|---|---|---|---|---|---|
+| 50,000 | 210.0 / 221.2 | 904 | 4,167 | 377 | 969 MiB | 297 MiB | 40.3 MiB | 1.53 |
+| 200,000 | 224.9 / 228.4 | 912 | 4,167 | 396 | 1,062 MiB (1.10x) | 1,183 MiB | 161.3 MiB | 1.90 |
+
+Flow peak per phase (MiB), 50k / 200k: quality 664 / 757, dedup 697 / 811, pii 666 / 732,
+commit 965 / 1,062 (the commit itself; the known inputs and the index stay below it).
 """
 
 from __future__ import annotations
