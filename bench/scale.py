@@ -88,7 +88,9 @@ CLI 162.6 -> 247.7 docs/s (**1.52x**, 123.0 s -> 80.7 s, start-up included), flo
 11.7; flow peak RSS 732 and 745 MiB. With NER (`--pii-mode ner --docs 5000`, load mean 0.79 /
 1.29): CLI 93.5 -> 120.1 docs/s (1.28x), flow 125.2 -> 178.8 (1.43x); 13.5 s of the one-worker
 run's 53.5 s are outside the flow (the CLI, Prefect's server, the LocalCluster's start), which
-a run this small does not amortize.
+a run this small does not amortize. At `--docs 50000` (16:43-16:51, load mean 0.89 / 2.80):
+CLI 181.3 -> 286.6 docs/s (1.58x, 275.8 s -> 174.4 s), flow 190.7 -> 310.8 (1.63x); CPU s
+workers / flow / server 250.2 / 29.8 / 14.1 and 255.0 / 29.8 / 13.3.
 
 Issue 19's memory figure on the same final tree, quiet machine (2026-12-07 16:04-16:23),
 threads x2, PII patterns only, batch_size 256, `--docs 50000` then `--docs 200000` (known
