@@ -424,5 +424,18 @@ def _register_commands() -> None:
 
 _register_commands()
 
+
+def entry_point() -> None:
+    """The `curate` command: the app, then `flows.exit.exit_now` with its exit status, so the
+    process does not spend most of a second tearing down the interpreter after its output."""
+    from flows.exit import exit_now
+
+    try:
+        app()
+    except SystemExit as done:
+        exit_now(done.code)
+    exit_now(0)
+
+
 if __name__ == "__main__":
-    app()
+    entry_point()
