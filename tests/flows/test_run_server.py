@@ -60,3 +60,21 @@ def test_imports_while_starting_stop_once_the_server_answers(monkeypatch):
     run_module.import_while_starting(_Answers(after=2))
 
     assert imported == ["json", "csv"]
+
+
+def test_a_private_server_registers_no_block_types(tmp_path, monkeypatch):
+    """Block registration would import every Prefect collection (prefect-dask's distributed
+    among them) at each run's start; a run's flow uses no block."""
+    import json
+    import urllib.request
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+
+    with server_process() as server, connect(server) as url:
+        request = urllib.request.Request(
+            f"{url}/block_types/filter", data=b"{}", headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+            block_types = json.loads(response.read())
+    assert block_types == []
