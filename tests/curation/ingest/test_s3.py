@@ -149,6 +149,51 @@ def test_unchanged_objects_are_not_read_again(s3_env, s3_bucket):
     assert len(verified.reads) == 4  # everything but the object over the size limit
 
 
+def test_objects_whose_companion_changed_or_went_are_read_again(s3_env, s3_bucket):
+    """An object may inherit its license from a companion it is named after (as a file in a
+    folder does): when that companion is edited, added or deleted, the unchanged object is
+    read and decided again; the others stay unread."""
+    objects = {
+        "peps/pep-0602.rst": b"PEP 602\n\nThis document has been placed in the public domain.\n",
+        "peps/pep-0602-calendar.txt": b"Release calendar.\n",
+        "peps/pep-0639.md": b"PEP 639\n\nThis document has been placed in the public domain.\n",
+        "peps/pep-0639/appendix.txt": b"Examples.\n",
+        "peps/pep-0700-notes.txt": b"Notes of an unrelated document.\n",
+        "peps/other.txt": b"Nothing to do with the others.\n",
+    }
+    for key, data in objects.items():
+        s3_env.put(s3_bucket, key, data)
+    source = source_for(s3_env, s3_bucket, prefix="peps/")
+    first = list(ingest_s3(source, run_id="r1", batch_size=10, workers=0))
+    known = KnownInputs(inputs_table(batch_inputs(b, source) for b in first))
+    s3_env.put(s3_bucket, "peps/pep-0602.rst", b"PEP 602\n\nLicensed under CC-BY-4.0.\n")
+    s3_env.delete(s3_bucket, "peps/pep-0639.md")
+    s3_env.put(s3_bucket, "peps/pep-0700.md", b"PEP 700\n\nLicensed under CC-BY-4.0.\n")
+    store = counting(source)
+
+    documents, _, unchanged = collect(
+        ingest_s3(
+            source,
+            run_id="r2",
+            batch_size=10,
+            workers=0,
+            known=known.for_source(source),
+            store=store,
+        )
+    )
+
+    read_again = [
+        "pep-0602-calendar.txt",
+        "pep-0602.rst",
+        "pep-0639/appendix.txt",
+        "pep-0700-notes.txt",
+        "pep-0700.md",
+    ]
+    assert sorted(d["relative_path"] for d in documents) == read_again
+    assert sorted(store.reads) == [f"peps/{key}" for key in read_again]
+    assert [u["relative_path"] for u in unchanged] == ["other.txt"]
+
+
 def test_container_objects_give_one_document_per_member(s3_env, s3_bucket):
     import io
     import zipfile
