@@ -84,6 +84,8 @@ class StartedServer:
 
     url: str
     process: subprocess.Popen
+    # A new database the server migrates itself: kept as the template once it answers.
+    new_database: Path | None = None
 
     def answers(self) -> bool:
         """Whether it serves requests yet (a refused connection returns at once)."""
@@ -104,14 +106,18 @@ def server_process() -> Iterator[StartedServer | None]:
     """Start the run's private server now, stop it on exit; None where one is configured.
 
     The server needs seconds to import Prefect's API, build the app and open its database
-    (`$PREFECT_HOME/prefect.db`, kept in the workspace: migrated by the first run, checked at
-    each later start, 0.3 CPU seconds of the server's 3.5): a caller starts it first, does its
-    own imports and checks while it comes up, then `connect`s.
+    (`$PREFECT_HOME/prefect.db`, kept in the workspace: a new one starts as a copy of an empty
+    migrated database, `flows.prefect_database`; its migrations are checked at each start): a
+    caller starts it first, does its own imports and checks while it comes up, then
+    `connect`s.
     """
     if os.environ.get("PREFECT_API_URL") or not sys.platform.startswith("linux"):
         yield None
         return
+    from flows.prefect_database import seed_new_database
+
     port = _free_port()
+    new_database = seed_new_database()
     environment = {**os.environ, **PRIVATE_SERVER_SETTINGS}
     command = [
         sys.executable,
@@ -132,7 +138,7 @@ def server_process() -> Iterator[StartedServer | None]:
     ]
     process = subprocess.Popen(command, env=environment, preexec_fn=_die_with_parent)  # noqa: S603
     try:
-        yield StartedServer(f"http://127.0.0.1:{port}/api", process)
+        yield StartedServer(f"http://127.0.0.1:{port}/api", process, new_database)
     finally:
         process.terminate()
         try:
@@ -161,6 +167,10 @@ def connect(server: StartedServer | None, timeout: float = 120.0) -> Iterator[st
                 "`curate doctor`, or start one with `curate server` and set PREFECT_API_URL"
             )
         time.sleep(_POLL_S)
+    if server.new_database is not None:
+        from flows.prefect_database import keep_template
+
+        keep_template(server.new_database)
     from prefect.settings import (
         PREFECT_API_URL,
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
