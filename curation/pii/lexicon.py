@@ -37,7 +37,7 @@ from curation.pii import entities as E
 from curation.pii.exceptions import PiiError
 from curation.pii.languages import LEADING_ONLY_CAPITALIZED, NAME_PARTICLES, is_department_word
 from curation.pii.names import NAME_LIKE_COMMON, in_dictionary
-from curation.pii.recognizers import INITIAL, NAME_TOKEN
+from curation.pii.recognizers import INITIAL, NAME_TOKEN, name_token_not_after
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,23 @@ def cached_auto_lexicon(dirs: list[Path]) -> tuple[frozenset[str], frozenset[str
         if _write_cache(folder, name, key, first, last):
             break
     return first, last
+
+
+def cached_words(
+    prefix: str, key: str, build: Callable[[], frozenset[str]], dirs: list[Path]
+) -> frozenset[str]:
+    """A word set derived from installed files, cached like the `auto` lists: the same folders
+    (`cache_dirs`), file layout (no surnames) and atomic write; `key` names the inputs."""
+    name = f"{prefix}-{key}.txt"
+    for folder in dirs:
+        found = _read_cache(folder / name, key)
+        if found is not None:
+            return found[0]
+    words = build()
+    for folder in dirs:
+        if _write_cache(folder, name, key, words, frozenset()):
+            break
+    return words
 
 
 def _read_cache(path: Path, key: str) -> tuple[frozenset[str], frozenset[str]] | None:
@@ -288,7 +305,7 @@ def _read(folder: Path, files: tuple[str, ...]) -> frozenset[str]:
     return frozenset(out)
 
 
-TITLE_RE = re.compile(r"(?<![\w@./'’-])" + NAME_TOKEN + r"(?![\w@])")
+TITLE_RE = re.compile(name_token_not_after(r"[\w@./'’-]") + r"(?![\w@])")
 NEXT_TITLE_RE = re.compile(r"[ \t]+(?:" + INITIAL + r"[ \t]+)?(" + NAME_TOKEN + r")(?![\w@])")
 # Particles then a capitalized surname after a given name: "Sanne de Wit", "Jan van der Berg".
 # A particle that also starts a phrase ("der", "zu", "le", "la") opens a surname only capitalized.
@@ -320,6 +337,22 @@ def _has_upper(line: str) -> bool:
 
 
 POSSESSIVE_RE = re.compile(r"['’]s?$")
+
+
+def strip_possessive(word: str) -> str:
+    """`word` without a final apostrophe or "'s": what `POSSESSIVE_RE.sub("", word)` gives for
+    a word without a line break, without a regex call per capitalized word of a text.
+
+    >>> [strip_possessive(w) for w in ("anna's", "james’", "o'neil", "bess")]
+    ['anna', 'james', "o'neil", 'bess']
+    """
+    if word.endswith(("'", "’")):
+        return word[:-1]
+    if word.endswith(("'s", "’s")):
+        return word[:-2]
+    return word
+
+
 PREV_WORD_RE = re.compile(r"(\w+)[ \t]+$")
 DETERMINERS = frozenset(
     [
@@ -501,7 +534,7 @@ def lexicon_recognizer(
                 return self._strict(text)
             results = []
             for match in TITLE_RE.finditer(text):
-                lower = POSSESSIVE_RE.sub("", match.group().casefold())
+                lower = strip_possessive(match.group().casefold())
                 if lower not in first or lower in common or lower in reject:
                     continue
                 end, score = match.end(), single_score
@@ -532,7 +565,7 @@ def lexicon_recognizer(
                 # On a line without capitals a known given name is a name: the missing capital
                 # says nothing there (chat, lower-cased exports).
                 for match in LOWER_RE.finditer(text, start, end):
-                    word = POSSESSIVE_RE.sub("", match.group())
+                    word = strip_possessive(match.group())
                     known = len(word) >= 4 and word in first
                     if (
                         known
@@ -576,7 +609,7 @@ def lexicon_recognizer(
         def _strict(self, text):
             results = []
             for match in TITLE_RE.finditer(text):
-                lower = POSSESSIVE_RE.sub("", match.group().casefold())
+                lower = strip_possessive(match.group().casefold())
                 if lower not in first or lower in common or lower in reject:
                     continue
                 after = NEXT_TITLE_RE.match(text, match.end())

@@ -20,15 +20,14 @@ import re
 from collections.abc import Iterable
 
 from curation.pii import languages as LANG
-from curation.pii.recognizers import NAME_TOKEN
+from curation.pii.recognizers import NAME_TOKEN, marked_lines, name_token_not_after
 from curation.pii.recognizers import PARTICLES as PARTICLES_RE
 from curation.pii.recognizers import word_set as _words
 
-CANDIDATE_RE = re.compile(r"(?<![\w@./])" + NAME_TOKEN + r"(?![\w@])")
-LIST_ITEM_RE = re.compile(r"(?<![\w@./])" + NAME_TOKEN + r"(?![\w@])")
+CANDIDATE_RE = re.compile(name_token_not_after(r"[\w@./]") + r"(?![\w@])")
+LIST_ITEM_RE = CANDIDATE_RE
 LIST_RE = re.compile(
-    r"(?<![\w@./])(?<!,[ \t])"
-    + NAME_TOKEN
+    name_token_not_after(r"[\w@./]", r",[ \t]")
     + r"(?:,[ \t]+"
     + NAME_TOKEN
     + r")+,?[ \t]+(?:and|or|&)[ \t]+"
@@ -134,7 +133,9 @@ def coordinated_names(text: str, people: list[tuple[int, int]]) -> list[tuple[in
     return found
 
 
-SLASH_PAIR_RE = re.compile(r"(?<![\w@./])(" + NAME_TOKEN + r")/(" + NAME_TOKEN + r")(?![\w@/])")
+SLASH_PAIR_RE = re.compile(
+    r"(" + name_token_not_after(r"[\w@./]") + r")/(" + NAME_TOKEN + r")(?![\w@/])"
+)
 
 
 def slash_pairs(
@@ -234,6 +235,11 @@ def needs_ner(
     return word in names or not dictionary or not in_dictionary(word, dictionary)
 
 
+# `needs_ner` per distinct word: a batch repeats its capitalized words (names, headings,
+# quoted lines) many times over, with the same word lists.
+_needs_ner_cached = functools.lru_cache(maxsize=1 << 16)(needs_ner)
+
+
 def ner_segments(
     text: str,
     common: frozenset[str],
@@ -257,7 +263,7 @@ def ner_segments(
     starts = [a for a, _ in spans]
     reach = list(itertools.accumulate((b for _, b in spans), max))
     for match in CANDIDATE_RE.finditer(text):
-        if not needs_ner(match.group(), common, names, dictionary):
+        if not _needs_ner_cached(match.group(), common, names, dictionary):
             continue
         k = bisect.bisect_right(starts, match.start()) - 1
         if k >= 0 and reach[k] >= match.end():
@@ -342,11 +348,17 @@ def local_part_tokens(text: str, spans: Iterable[tuple[int, int]], common: froze
     return found
 
 
+# Maximal runs of letters and digits (what `str.isalnum` accepts, `\w` without "_").
+_ALNUM_RUN_RE = re.compile(r"[^\W_]+")
+
+
 def find_name_tokens(text: str, tokens: Iterable[str]) -> list[tuple[int, int]]:
     """Every token, in Title case or upper case, as a whole word: leftmost, then longest.
 
     `str.find` per token rather than one compiled alternation: the token set differs per
-    document, and compiling it cost more than the search.
+    document, and compiling it cost more than the search. A token of letters and digits only
+    is found only where it is a whole run of them, so one that is no such run of the text
+    (most upper-case forms, names of other threads) is not searched for.
 
     >>> text = "Marlene wrote. MARLENE.X and Marlene@x stay; Marlene-Jo too"
     >>> [text[a:b] for a, b in find_name_tokens(text, {"Marlene", "Marlene-Jo"})]
@@ -354,7 +366,13 @@ def find_name_tokens(text: str, tokens: Iterable[str]) -> list[tuple[int, int]]:
     """
     hits: list[tuple[int, int]] = []
     n = len(text)
+    runs: set[str] | None = None
     for word in {v for t in tokens for v in (t, t.upper())}:
+        if word.isalnum():
+            if runs is None:
+                runs = set(_ALNUM_RUN_RE.findall(text))
+            if word not in runs:
+                continue
         width = len(word)
         at = text.find(word)
         while at != -1:
@@ -443,8 +461,10 @@ def particle_neighbours(text: str, people: list[tuple[int, int]]) -> list[tuple[
     ['de Wit', 'Jan van der']
     """
     found = []
+    n = len(text)
     for start, end in people:
-        after = _PARTICLE_TAIL_RE.match(text, end)
+        # the pattern starts with a blank: most names are followed by punctuation or a line end
+        after = _PARTICLE_TAIL_RE.match(text, end) if end < n and text[end] in " \t" else None
         if after and after.group("surname").casefold() not in _never_surname():
             found.append(after.span("tail"))
         if not _ends_with_particle(text, start):
@@ -474,15 +494,21 @@ def name_like_neighbours(text: str, people: list[tuple[int, int]]) -> list[tuple
     >>> [text[a:b] for a, b in name_like_neighbours(text, [(7, 15)])]
     ['May']
     """
+    # The same name found twice (by NER and by propagation) has the same neighbours.
+    people = list(dict.fromkeys(people))
     found = []
+    n = len(text)
     for start, end in people:
-        after = _NEXT_WORD_RE.match(text, end)
-        if after and after.group(1).lower() in NAME_LIKE_COMMON:
-            found.append(after.span(1))
-        line_start = max(text.rfind("\n", 0, start) + 1, start - 40)
-        before = _PREV_WORD_RE.search(text, line_start, start)
-        if before and before.group(1).lower() in NAME_LIKE_COMMON:
-            found.append(before.span(1))
+        # Both patterns need a blank next to the name: check that character first.
+        if end < n and text[end] in " \t":
+            after = _NEXT_WORD_RE.match(text, end)
+            if after and after.group(1).lower() in NAME_LIKE_COMMON:
+                found.append(after.span(1))
+        if start and text[start - 1] in " \t":
+            line_start = max(text.rfind("\n", 0, start) + 1, start - 40)
+            before = _PREV_WORD_RE.search(text, line_start, start)
+            if before and before.group(1).lower() in NAME_LIKE_COMMON:
+                found.append(before.span(1))
     return found + particle_neighbours(text, people)
 
 
@@ -533,6 +559,46 @@ def _unknown_after_place_word(text: str, span, names: frozenset[str]) -> bool:
 PLACE_CUE_RE = re.compile(r"\b(?:in|at|to|from|into|visit|visited|near)[ \t]+$")
 
 
+@functools.lru_cache(maxsize=2)
+def firm_spans(text: str, given: frozenset[str]) -> tuple[tuple[int, int], ...]:
+    """Surname lists used as a firm's name (see `FIRM_RE`), after a cue or before an
+    organisation word, or made mostly of words that are no given name.
+
+    Cached for the last texts: the engine drops non-persons before and after propagating
+    names. A match never crosses a line, so only lines with "and" or "&" are read.
+
+    >>> text = "Offices of Jones, Mitchell and Williams LLP; ask Ann and Bob"
+    >>> [text[a:b] for a, b in firm_spans(text, frozenset({"ann", "bob"}))]
+    ['Jones, Mitchell and Williams']
+    """
+    if " and " not in text and "&" not in text:
+        return ()
+    firms = []
+    for start, end in _lines_with(text, ("and", "&")):
+        for match in FIRM_RE.finditer(text, start, end):
+            org = match.group("org")
+            is_org = org is not None and org.lower() in ORG_GEO_WORDS | SUFFIX_WORDS
+            if not (match.group("cue") or is_org):
+                continue
+            items = [t.strip(" ,") for t in re.split(r",|\band\b|&", match.group("list"))]
+            if sum(t.casefold() in given for t in items) * 2 < len(items) or is_org:
+                firms.append(match.span("list"))
+    return tuple(firms)
+
+
+def _lines_with(text: str, markers: Iterable[str]) -> list[tuple[int, int]]:
+    """Bounds of the runs of consecutive lines that hold one of `markers` (see
+    `recognizers.marked_lines`)."""
+    found = sorted(run for marker in markers for run in marked_lines(text, marker))
+    runs: list[tuple[int, int]] = []
+    for start, end in found:
+        if runs and start <= runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], max(end, runs[-1][1]))
+        else:
+            runs.append((start, end))
+    return runs
+
+
 def drop_non_persons(
     text: str,
     spans,
@@ -549,15 +615,7 @@ def drop_non_persons(
     if not any(s.entity == E.PERSON for s in spans):
         return spans
     addresses = [(s.start, s.end) for s in spans if s.entity == E.STREET_ADDRESS]
-    firms = []
-    for match in FIRM_RE.finditer(text) if " and " in text or "&" in text else ():
-        org = match.group("org")
-        is_org = org is not None and org.lower() in ORG_GEO_WORDS | SUFFIX_WORDS
-        if not (match.group("cue") or is_org):
-            continue
-        items = [t.strip(" ,") for t in re.split(r",|\band\b|&", match.group("list"))]
-        if sum(t.casefold() in given for t in items) * 2 < len(items) or is_org:
-            firms.append(match.span("list"))
+    firms = firm_spans(text, given)
 
     def keep(s) -> bool:
         if s.entity != E.PERSON:
