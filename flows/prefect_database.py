@@ -19,26 +19,15 @@ import contextlib
 import importlib.metadata
 import os
 import sqlite3
-import sys
 import tempfile
 from pathlib import Path
 
-CACHE_ENV = "CURATE_CACHE_DIR"
+from curation.resources import cache_dirs
+
 _CONFIGURED_DATABASE = (
     "PREFECT_API_DATABASE_CONNECTION_URL",
     "PREFECT_SERVER_DATABASE_CONNECTION_URL",
 )
-
-
-def cache_dirs() -> list[Path]:
-    """Folders that may hold the copy, in the order they are read and tried for writing:
-    `$CURATE_CACHE_DIR`, the venv's `share/curate/cache`, the user's cache folder
-    (`$XDG_CACHE_HOME/curate`, else `~/.cache/curate`)."""
-    dirs = [Path(os.environ[CACHE_ENV])] if os.environ.get(CACHE_ENV) else []
-    dirs.append(Path(sys.prefix) / "share" / "curate" / "cache")
-    user = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    dirs.append(Path(user) / "curate")
-    return dirs
 
 
 def template_name() -> str:

@@ -28,7 +28,6 @@ import itertools
 import logging
 import os
 import re
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +37,7 @@ from curation.pii.exceptions import PiiError
 from curation.pii.languages import LEADING_ONLY_CAPITALIZED, NAME_PARTICLES, is_department_word
 from curation.pii.names import NAME_LIKE_COMMON, in_dictionary
 from curation.pii.recognizers import INITIAL, NAME_TOKEN, name_token_not_after
+from curation.resources import CACHE_ENV, cache_dirs  # noqa: F401  (CACHE_ENV: re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -79,18 +79,6 @@ def _build_auto_lexicon() -> tuple[frozenset[str], frozenset[str]]:
 # and every `curate redact`); the cached lists load in ~30 ms. Bump the format when the rules
 # that turn the packages into lists change (`_read`, `_faker_names`, `_LATIN_NAME_RE`).
 CACHE_FORMAT = "curate-name-lexicon-1"
-CACHE_ENV = "CURATE_CACHE_DIR"
-
-
-def cache_dirs() -> list[Path]:
-    """Folders that may hold the cached lists, in the order they are read and tried for writing:
-    `$CURATE_CACHE_DIR`, the venv's `share/curate/cache` (beside the lid.176 model), the user's
-    cache folder (`$XDG_CACHE_HOME/curate`, else `~/.cache/curate`)."""
-    dirs = [Path(os.environ[CACHE_ENV])] if os.environ.get(CACHE_ENV) else []
-    dirs.append(Path(sys.prefix) / "share" / "curate" / "cache")
-    user = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    dirs.append(Path(user) / "curate")
-    return dirs
 
 
 def _package_dir(name: str) -> Path | None:
