@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -426,7 +427,15 @@ def _commit_staged(
     left_version: pa.Table | None,
 ) -> None:
     """`commit_version` from staged files: write the data files group by group (taking the
-    stats along), append the ledger, then commit and tag in one transaction."""
+    stats along), append the ledger, then commit and tag in one transaction.
+
+    Onto its base, an incremental version's stats also read the base's remaining rows, text
+    included (the one part of the commit that grows with the version, not the change): that
+    read runs in a thread beside the writes of the new data files, the removal plan and the
+    ledger, which wait on other files. Stats are sums, so the order of the folds is free.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from pyiceberg.expressions import AlwaysTrue, In
     from pyiceberg.table.snapshots import Operation
     from pyiceberg.table.update.snapshot import ManageSnapshots
@@ -449,36 +458,46 @@ def _commit_staged(
         documents = list(changes.added)
     metadata = _write_metadata(table)
     stats = StatsAccumulator()
-    counter, write_uuid = itertools.count(), uuid.uuid4()
-    files: list[DataFile] = []
-    staged = (conform(pq.read_table(p)) for p in documents)
-    for group in bounded_groups(staged, sort_by="doc_id"):
-        stats.add(group)
-        files += write_data_files(metadata, table, group, write_uuid, counter)
-        del group
+    folding = threading.Lock()
+
+    def fold(rows: pa.Table) -> None:
+        with folding:
+            stats.add(rows)
 
     def remaining(rows: pa.Table) -> pa.Array:
         return pc.invert(pc.is_in(rows.column("doc_id"), value_set=removed))
 
-    if changes is not None:
-        # the base's rows that stay: read for the stats, and written again when the base is no
-        # longer the table's current snapshot (then the version is a full overwrite)
-        carried = scan_snapshot_batches(
-            table, changes.base, None if not onto_base else STATS_COLUMNS, keep=remaining
-        )
-        if onto_base:
-            for rows in carried:
-                stats.add(rows)
-        else:
-            for group in bounded_groups((conform(r) for r in carried), sort_by="doc_id"):
-                stats.add(group)
+    def fold_carried(base: int) -> None:
+        for rows in scan_snapshot_batches(table, base, STATS_COLUMNS, keep=remaining):
+            fold(rows)
+
+    counter, write_uuid = itertools.count(), uuid.uuid4()
+    files: list[DataFile] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit-stats") as reader:
+        # the base's rows that stay, read for the stats only (their data files are reused)
+        carried = None
+        if changes is not None and onto_base:
+            carried = reader.submit(fold_carried, changes.base)
+        staged = (conform(pq.read_table(p)) for p in documents)
+        for group in bounded_groups(staged, sort_by="doc_id"):
+            fold(group)
+            files += write_data_files(metadata, table, group, write_uuid, counter)
+            del group
+        if changes is not None and not onto_base:
+            # the base is no longer the table's current snapshot: the version is a full
+            # overwrite, its remaining rows written again
+            rows = scan_snapshot_batches(table, changes.base, None, keep=remaining)
+            for group in bounded_groups((conform(r) for r in rows), sort_by="doc_id"):
+                fold(group)
                 files += write_data_files(metadata, table, group, write_uuid, counter)
+        merge_on_read = onto_base and supports_position_deletes(table)
+        if merge_on_read:
+            assert changes is not None
+            plan = plan_removal(table, changes.base, removed, _rows_writer(table))
+        append_run_ledger(ledger_table, ledger, run_id, left_version)
+        if carried is not None:
+            carried.result()
     properties = {**properties, f"{PROPERTY_PREFIX}stats": stats.as_property(decisions)}
-    merge_on_read = onto_base and supports_position_deletes(table)
-    if merge_on_read:
-        assert changes is not None
-        plan = plan_removal(table, changes.base, removed, _rows_writer(table))
-    append_run_ledger(ledger_table, ledger, run_id, left_version)
     with table.transaction() as transaction:
         missing = {k: v for k, v in TABLE_PROPERTIES.items() if table.properties.get(k) != v}
         if missing:

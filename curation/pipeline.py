@@ -9,8 +9,9 @@ after which, in parallel or not) is the Prefect flow's (`flows/curate_flow.py`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from curation.dedup.config import DedupConfig
     from curation.dedup.index import SignatureIndex
     from curation.ingest.known import KnownInputs
+    from curation.ingest.pool import SharedPool
     from curation.ingest.sources import SourceConfig
     from curation.spec import DatasetSpec
 
@@ -199,6 +201,7 @@ def ingest_to_staging(
     workers: int,
     decide: Callable[[StageOutput], StageOutput] | None = None,
     known: KnownInputs | None = None,
+    pool: SharedPool | None = None,
 ) -> list[Path]:
     """Ingest one source: documents to staged batches, every input's decision to the ledger.
 
@@ -209,7 +212,7 @@ def ingest_to_staging(
     `decide` may change ingest's decisions before they are applied (erasure tombstones drop
     documents erased earlier, even when the source still holds them). A resumed run skips a
     source whose ingest finished; one that was cut off is ingested again from its start (its
-    partial batches removed first).
+    partial batches removed first). `pool`: the run's extraction pool (`ingest_sources`).
     """
     from curation.ingest import ingest_source
     from curation.ingest.known import batch_inputs
@@ -228,7 +231,7 @@ def ingest_to_staging(
         partial.unlink()
     staged = []
     batches = ingest_source(
-        source, run_id=run_id, batch_size=batch_size, workers=workers, known=known
+        source, run_id=run_id, batch_size=batch_size, workers=workers, known=known, pool=pool
     )
     for number, batch in enumerate(batches):
         name = f"{step}-{number:05d}.parquet"
@@ -240,6 +243,39 @@ def ingest_to_staging(
         write_atomic(result.ledger, paths.ledger / name)
         staged.append(write_atomic(result.table, paths.documents / name))
     paths.mark_done(step, staged)
+    return staged
+
+
+def ingest_sources(
+    sources: Sequence[SourceConfig],
+    *,
+    run_id: str,
+    paths: RunPaths,
+    batch_size: int,
+    workers: int,
+    decide: Callable[[StageOutput], StageOutput] | None = None,
+    known: KnownInputs | None = None,
+) -> list[Path]:
+    """`ingest_to_staging` for each source in turn, the folder sources extracted by one pool
+    of `workers` processes, started when the first file needs it (`SharedPool`): after a
+    small change, starting a pool per source (and importing the extractors in each new
+    worker) would cost more than extracting the changed files."""
+    from curation.ingest.pool import SharedPool
+
+    staged: list[Path] = []
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(SharedPool(workers)) if workers > 0 else None
+        for source in sources:
+            staged += ingest_to_staging(
+                source,
+                run_id=run_id,
+                paths=paths,
+                batch_size=batch_size,
+                workers=workers,
+                decide=decide,
+                known=known,
+                pool=pool,
+            )
     return staged
 
 

@@ -40,7 +40,7 @@ from curation.pipeline import (
     dedup_done,
     finish_dedup,
     finished_batches,
-    ingest_to_staging,
+    ingest_sources,
     known_inputs_path,
     persist_known_inputs,
     run_batch_stage,
@@ -71,18 +71,6 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
         timings[stage] = time.monotonic() - mark
 
 
-def map_batches(task_: Any, batches: list[Path], *shared: Any) -> list[Path]:
-    """Run `task_` on every staged batch concurrently; arguments before the batch are shared.
-
-    Every task is waited for before the first failure is raised: a sibling still running
-    would otherwise write its (unredacted) batch after the failed run discarded its staging.
-    """
-    head, tail = shared[:1], shared[1:]
-    futures = task_.map(*(unmapped(a) for a in head), batches, *(unmapped(a) for a in tail))
-    wait(futures)
-    return [f.result() for f in futures]
-
-
 def code_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -94,7 +82,7 @@ def code_version() -> str:
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2, task_run_name="ingest")
 def ingest_task(
-    source: SourceConfig,
+    sources: Sequence[SourceConfig],
     run_id: str,
     paths: RunPaths,
     batch_size: int,
@@ -104,6 +92,8 @@ def ingest_task(
     previous: pa.Table | None = None,
     fingerprints: dict[str, str] | None = None,
 ) -> list[Path]:
+    """Every source of the spec, one after the other, in one task: they share one extraction
+    pool (`curation.pipeline.ingest_sources`), and a retry skips the sources that finished."""
     from curation.ingest.known import KnownInputs
 
     # only inputs whose documents the previous version holds (they are carried) or whose
@@ -113,8 +103,8 @@ def ingest_task(
         if known and previous
         else None
     )
-    return ingest_to_staging(
-        source,
+    return ingest_sources(
+        sources,
         run_id=run_id,
         paths=paths,
         batch_size=batch_size,
@@ -126,11 +116,26 @@ def ingest_task(
 
 @task(cache_policy=NO_CACHE, task_run_name="incremental")
 def carry_task(
-    previous: pa.Table, batch: Path, run_id: str, paths: RunPaths, standing: pa.Table | None
-) -> Path:
-    from catalogs.incremental import split_unchanged
+    batches: list[Path],
+    previous: pa.Table,
+    run_id: str,
+    paths: RunPaths,
+    standing: pa.Table | None,
+    batch_size: int,
+) -> list[Path]:
+    """The run's carried and standing documents taken out of its ingested batches, in one task:
+    a lookup per batch, tens of milliseconds, against a task run per batch. The survivors come
+    back packed into full batches (`catalogs.incremental.carry_unchanged`)."""
+    from catalogs.incremental import carry_unchanged
 
-    return split_unchanged(batch, previous=previous, run_id=run_id, paths=paths, standing=standing)
+    return carry_unchanged(
+        batches,
+        previous=previous,
+        run_id=run_id,
+        paths=paths,
+        batch_size=batch_size,
+        standing=standing,
+    )
 
 
 # The per-batch halves of dedup, fused with the batch stages beside them: the sketch reads a
@@ -358,7 +363,16 @@ def run_stages(
     `index_root`: the signature index of the committed set (incremental runs), brought up to
     date before a run-scope stage. Returns the batches to commit and the dedup signatures for
     the index update.
+
+    Without batches (an incremental run that carried every document, or sources without
+    any) no stage has work: none starts a task, and no model is loaded. A stale signature
+    index is then left to the next run that deduplicates (`ensure_signature_index`).
     """
+    if not batches:
+        for name in STAGES:
+            clock.seconds.setdefault(name, 0.0)
+            clock.volume.setdefault(name, 0)
+        return [], None
     pending: list[str] = []
     plan: DedupPlan | None = None
     signatures = None
@@ -379,12 +393,6 @@ def run_stages(
                 clock.volume.setdefault(name, text_bytes(batches))
                 (batches, signatures), pending = done, []
                 continue
-            if not batches:
-                from curation.pipeline import empty_batch
-
-                map_steps(pending, batches, spec, run_id, paths, clock)
-                # a run without documents still has one dedup output
-                batches, pending = [empty_batch(paths)], []
             sketched = map_steps([*pending, SKETCH], batches, spec, run_id, paths, clock)
             batches = [r.output for r in sketched]
             sketches = [r.sketch for r in sketched if r.sketch is not None]
@@ -499,18 +507,16 @@ def curate_flow(
     carried over without re-running any stage, and new documents are deduplicated against the
     signature index of the committed set: the cost grows with what changed.
     """
-    from curation.pii.engine import get_redactor, validate_policy
+    from curation.pii.engine import validate_policy
     from curation.workspace import Workspace
 
     started = time.monotonic()
     workspace = Workspace(Path(workspace_root)).ensure()
     run_id = run_id or new_run_id()
-    # The engine is cached, so this process's PII tasks reuse the one built here; workers of
-    # a Dask cluster or a process pool build their own, so here it is only checked.
-    if spec.runner.type == "dask" or spec.pii.processes > 1:
-        validate_policy(spec.pii)
-    else:
-        get_redactor(spec.pii)
+    # Fail before any document is read on what would fail in the PII stage (key, lists,
+    # patterns); the engine itself is built by the first PII batch that has documents, so a
+    # run where none reaches PII builds none.
+    validate_policy(spec.pii)
     # Claimed before the sweep, so that a resumed run's staging is not swept as a dead run's.
     paths = RunPaths(workspace.runs / run_id).ensure()
     paths.write_record(
@@ -585,24 +591,22 @@ def _stages(
         standing = KnownInputs.read(known).standing_decisions(fingerprints)
     volume: dict[str, int] = {}
     with timed(timings, Stage.INGEST):
-        batches: list[Path] = []
-        for source in spec.sources:
-            batches += ingest_task(
-                source,
-                run_id,
-                paths,
-                spec.runner.batch_size,
-                spec.runner.workers,
-                tombstones.apply if tombstones else None,
-                known if previous is not None and not verify else None,
-                previous,
-                fingerprints,
-            )
+        batches = ingest_task(
+            spec.sources,
+            run_id,
+            paths,
+            spec.runner.batch_size,
+            spec.runner.workers,
+            tombstones.apply if tombstones else None,
+            known if previous is not None and not verify else None,
+            previous,
+            fingerprints,
+        )
     volume[Stage.INGEST] = text_bytes(batches)
     if previous is not None:
         volume[Stage.INCREMENTAL] = volume[Stage.INGEST]
         with timed(timings, Stage.INCREMENTAL):
-            batches = map_batches(carry_task, batches, previous, run_id, paths, standing)
+            batches = carry_task(batches, previous, run_id, paths, standing, spec.runner.batch_size)
     clock = StageClock(timings, volume)
     index = index_root if previous is not None else None
     batches, signatures = run_stages(batches, spec, run_id, paths, settings, index, clock)

@@ -18,6 +18,7 @@ from curation.ingest.sources import SourceConfig, load_sources
 
 if TYPE_CHECKING:
     from curation.ingest.known import KnownInputs
+    from curation.ingest.pool import SharedPool
     from curation.ingest.records import QUARANTINE_SCHEMA, UNCHANGED_SCHEMA, IngestBatch
 
 __all__ = [
@@ -58,12 +59,14 @@ def ingest_source(
     workers: int = 2,
     known: KnownInputs | None = None,
     verify: bool = False,
+    pool: SharedPool | None = None,
 ) -> Iterator[IngestBatch]:
     """Yield batches of at most `batch_size` inputs; every file, object (or row) appears
     exactly once.
 
     Folder and s3 sources are extracted in `workers` processes with the source's timeout and
-    size limit (`workers=0` extracts in this process, without timeout: for debugging only).
+    size limit (`workers=0` extracts in this process, without timeout: for debugging only);
+    a folder source uses `pool`, the run's shared extraction pool, when given.
     Parquet/JSONL/hf_dataset sources are read column-wise in this process.
 
     `known`: what a previous run saw (`curation.ingest.known`). An input whose size and mtime
@@ -78,12 +81,14 @@ def ingest_source(
             from curation.ingest.known import ingest_folder_skipping
 
             yield from ingest_folder_skipping(
-                source, seen, run_id=run_id, batch_size=batch_size, workers=workers
+                source, seen, run_id=run_id, batch_size=batch_size, workers=workers, pool=pool
             )
             return
         from curation.ingest.files import ingest_folder
 
-        yield from ingest_folder(source, run_id=run_id, batch_size=batch_size, workers=workers)
+        yield from ingest_folder(
+            source, run_id=run_id, batch_size=batch_size, workers=workers, pool=pool
+        )
     elif source.type == "s3":
         from curation.ingest.s3 import ingest_s3
 

@@ -8,6 +8,7 @@ documents + quarantined still counts every input exactly once.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from curation.ingest.members import (
     container_failure,
     input_row,
 )
-from curation.ingest.pool import ExtractionPool, Outcome, Task, run_task
+from curation.ingest.pool import ExtractionPool, Outcome, SharedPool, Task, run_task
 from curation.ingest.records import BatchBuilder, IngestBatch, micros_from_ns
 from curation.ingest.sources import SourceConfig
 from curation.schema import make_doc_id
@@ -45,19 +46,22 @@ def ingest_folder(
     batch_size: int,
     workers: int,
     entries: Iterable[FileEntry] | None = None,
+    pool: SharedPool | None = None,
 ) -> Iterator[IngestBatch]:
     """Every matching file of a folder source becomes one document or one quarantined row;
     every member of a container file does the same.
 
     `entries`: the files to ingest when the caller has walked the source already (an
-    incremental run passes the changed ones); default: the whole walk.
+    incremental run passes the changed ones); default: the whole walk. `pool`: the run's
+    extraction pool shared by its sources (`workers` is then the pool's); default: a pool of
+    `workers` processes for this call.
     """
     root = Path(source.path).resolve()
     limits = limits_for(source)
     builder = BatchBuilder(run_id=run_id, source_id=source.id)
     if entries is None:
         entries = walk_folder(root, source.include, source.exclude)
-    for entry, outcome in _outcomes(iter(entries), limits, workers):
+    for entry, outcome in _outcomes(iter(entries), limits, workers, pool):
         if outcome.container:
             members = outcome.members
             stat = ContainerStat(entry.relative_path, entry.size, entry.mtime_ns)
@@ -108,10 +112,17 @@ def _add_member(
 
 
 def _outcomes(
-    entries: Iterator[FileEntry], limits: ExtractLimits, workers: int
+    entries: Iterator[FileEntry],
+    limits: ExtractLimits,
+    workers: int,
+    shared: SharedPool | None = None,
 ) -> Iterator[tuple[FileEntry, Outcome]]:
-    """Pair each entry with its outcome; refused entries never reach a worker."""
+    """Pair each entry with its outcome; refused entries never reach a worker, and a shared
+    pool is started only once a file needs extracting."""
     pending: list[FileEntry] = []
+    refused: list[FileEntry] = []
+    # with a shared pool, each file carries this source's limits
+    own = limits if shared is not None else None
 
     def tasks() -> Iterator[Task]:
         for entry in entries:
@@ -119,29 +130,43 @@ def _outcomes(
                 refused.append(entry)
                 continue
             pending.append(entry)
-            yield _task(entry)
+            yield _task(entry, own)
 
-    refused: list[FileEntry] = []
-    if workers <= 0:  # in-process: for debugging, no timeout and no crash isolation
+    def extract(pool: ExtractionPool, todo: Iterator[Task]) -> Iterator[tuple[FileEntry, Outcome]]:
+        for _task_done, outcome in pool.map(todo):
+            while refused:
+                entry = refused.pop(0)
+                yield entry, _refusal(entry)
+            yield pending.pop(0), outcome
+
+    if workers <= 0 and shared is None:  # in-process: for debugging, no timeout or isolation
         for entry in entries:
             if entry.problem is not None:
                 yield entry, _refusal(entry)
             else:
                 yield entry, run_task(_task(entry), limits)
         return
-    with ExtractionPool(workers, limits=limits) as pool:
-        for _task_done, outcome in pool.map(tasks()):
-            while refused:
-                entry = refused.pop(0)
-                yield entry, _refusal(entry)
-            yield pending.pop(0), outcome
+    if shared is not None:
+        todo = tasks()
+        first = next(todo, None)
+        if first is not None:
+            yield from extract(shared.get(), itertools.chain([first], todo))
+    else:
+        with ExtractionPool(workers, limits=limits) as pool:
+            yield from extract(pool, tasks())
     while refused:
         entry = refused.pop(0)
         yield entry, _refusal(entry)
 
 
-def _task(entry: FileEntry) -> Task:
-    return Task(path=str(entry.path), name=entry.relative_path, kind=entry.kind, key=entry.key)
+def _task(entry: FileEntry, limits: ExtractLimits | None = None) -> Task:
+    return Task(
+        path=str(entry.path),
+        name=entry.relative_path,
+        kind=entry.kind,
+        key=entry.key,
+        limits=limits,
+    )
 
 
 def _refusal(entry: FileEntry) -> Outcome:

@@ -55,26 +55,27 @@ def walk_folder(
     matches = PathFilter(include, exclude)
     for folder, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(folder)
+        # the folder's relative path once; its entries' are that plus their name (a name
+        # holds no separator), which spares a path parse per file
+        base = here.relative_to(root).as_posix()
+        prefix = "" if base == "." else base + "/"
         dirnames[:] = sorted(
-            name
-            for name in dirnames
-            if not matches.excludes_folder((here / name).relative_to(root).as_posix())
+            name for name in dirnames if not matches.excludes_folder(prefix + name)
         )
         # Symlinked folders are not descended into (os.walk lists them in dirnames but does not
         # follow them); each is reported with why, so the ledger shows it.
         for name in list(dirnames):
             full = here / name
             if full.is_symlink():
-                relative = full.relative_to(root).as_posix()
+                relative = prefix + name
                 if matches(relative):
                     yield _folder_link(full, relative, root)
         maildir = _maildir_of(here, root)
         for name in sorted(filenames):
-            full = here / name
-            relative = full.relative_to(root).as_posix()
+            relative = prefix + name
             if not matches(relative):
                 continue
-            entry = _entry(full, relative, root)
+            entry = _entry(here / name, relative, root)
             if maildir is not None and entry.problem is None:
                 entry = _maildir_entry(entry, here.name, maildir)
             yield entry

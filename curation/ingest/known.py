@@ -46,6 +46,7 @@ from curation.schema import TIMESTAMP, conform
 if TYPE_CHECKING:
     import polars as pl
 
+    from curation.ingest.pool import SharedPool
     from curation.ingest.records import IngestBatch
     from curation.ingest.sources import SourceConfig
 
@@ -894,10 +895,12 @@ def ingest_folder_skipping(
     run_id: str,
     batch_size: int,
     workers: int,
+    pool: SharedPool | None = None,
 ) -> Iterator[IngestBatch]:
     """A folder source with unchanged files left unread: those come back as unchanged rows,
-    the others go through the folder ingest in chunks (one extraction pool per chunk, so
-    neither list outgrows a chunk while the walk goes on)."""
+    the others go through the folder ingest in chunks (so neither list outgrows a chunk while
+    the walk goes on), extracted by `pool`, the run's shared pool, or else one pool per
+    chunk."""
     from curation.ingest.files import ingest_folder
     from curation.ingest.folder import walk_folder
 
@@ -918,12 +921,22 @@ def ingest_folder_skipping(
         changed.append(entry)
         if len(changed) >= chunk:
             yield from ingest_folder(
-                source, run_id=run_id, batch_size=batch_size, workers=workers, entries=changed
+                source,
+                run_id=run_id,
+                batch_size=batch_size,
+                workers=workers,
+                entries=changed,
+                pool=pool,
             )
             changed = []
     if changed:
         yield from ingest_folder(
-            source, run_id=run_id, batch_size=batch_size, workers=workers, entries=changed
+            source,
+            run_id=run_id,
+            batch_size=batch_size,
+            workers=workers,
+            entries=changed,
+            pool=pool,
         )
     if len(unchanged):
         yield unchanged.batch()
@@ -966,7 +979,9 @@ def follows_a_change(relative_path: str, stems: frozenset[str]) -> bool:
     >>> follows_a_change("a/pep-0700.md", frozenset({"a/pep-0602"}))
     False
     """
-    if not stems:
+    # every companion stem is a prefix of the path (its folder, or a name it starts with):
+    # most paths share a prefix with no changed stem and are decided without computing them
+    if not stems or not relative_path.startswith(tuple(stems)):
         return False
     from licensing.resolve import companion_stems
 

@@ -47,13 +47,15 @@ class Task:
     """One file to extract: `path` is opened without following a final symlink.
 
     `kind` forces a container kind (`maildir`: one message file of a Maildir, located by its
-    unique name `key`); None lets the name and bytes decide.
+    unique name `key`); None lets the name and bytes decide. `limits`: this file's source's
+    limits, when they are not the pool's (one pool serves every folder source of a run).
     """
 
     path: str
     name: str
     kind: str | None = None
     key: str | None = None
+    limits: ExtractLimits | None = None
 
 
 @dataclass(frozen=True)
@@ -190,10 +192,23 @@ class _Worker:
 
     def stop(self, *, kill: bool = False) -> None:
         if not kill:
+            kill = not self.ask_to_stop()
+        self.end(kill=kill)
+
+    def ask_to_stop(self) -> bool:
+        """Tell an idle worker to exit; False when it cannot be told (it is gone)."""
+        try:
+            self.connection.send(None)
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def end(self, *, kill: bool = False) -> None:
+        """Wait for the worker to exit (told to, or killed now), then close its socket."""
+        if not kill:
             try:
-                self.connection.send(None)
                 self.process.wait(timeout=2.0)
-            except (OSError, ValueError, subprocess.TimeoutExpired):
+            except subprocess.TimeoutExpired:
                 kill = True
         if kill and self.process.poll() is None:
             self.process.kill()
@@ -239,10 +254,12 @@ class ExtractionPool:
         self.close()
 
     def close(self) -> None:
-        for worker in self._workers:
-            if worker.connection.closed:
-                continue
-            worker.stop(kill=worker.key is not None)
+        # every idle worker is told first, so that they exit (unloading their extractors)
+        # side by side rather than one after the other
+        open_workers = [w for w in self._workers if not w.connection.closed]
+        told = [w.key is None and w.ask_to_stop() for w in open_workers]
+        for worker, asked in zip(open_workers, told, strict=True):
+            worker.end(kill=not asked)
         self._workers = []
 
     def map(self, tasks: Iterable[Task], *, window: int = 64) -> Iterator[tuple[Task, Outcome]]:
@@ -254,7 +271,16 @@ class ExtractionPool:
         next_key = 0
         next_out = 0
         exhausted = False
-        timeout_s = self.limits.timeout_s
+
+        def limits_of(key: int) -> ExtractLimits:
+            return submitted[key].limits or self.limits
+
+        # a worker still holding a file of an earlier map that was left unfinished would answer
+        # with that map's key: replace it before this map numbers its own files
+        for index, worker in enumerate(self._workers):
+            if worker.key is not None:
+                worker.stop(kill=True)
+                self._workers[index] = self._start()
         while True:
             for index, worker in enumerate(self._workers):
                 if worker.key is None and not exhausted and next_key - next_out < window:
@@ -263,6 +289,7 @@ class ExtractionPool:
                         exhausted = True
                         break
                     submitted[next_key] = task
+                    timeout_s = limits_of(next_key).timeout_s
                     try:
                         worker.submit(next_key, task, timeout_s)
                     except (OSError, ValueError):  # the idle worker died: replace it
@@ -293,15 +320,16 @@ class ExtractionPool:
                     except (EOFError, OSError):
                         pass  # died mid-send: handled as a crash below
                     else:
+                        limits = limits_of(key)
                         if isinstance(received, Member):
                             partial.setdefault(key, []).append(received)
-                            worker.deadline = time.monotonic() + timeout_s
-                            worker.limit_s = timeout_s
+                            worker.deadline = time.monotonic() + limits.timeout_s
+                            worker.limit_s = limits.timeout_s
                             continue
                         if isinstance(received, OcrPages):
                             extra = (
-                                extraction_limit_s(self.limits, ocr_pages=received.pages)
-                                - timeout_s
+                                extraction_limit_s(limits, ocr_pages=received.pages)
+                                - limits.timeout_s
                             )
                             worker.deadline += extra
                             worker.limit_s += extra
@@ -337,6 +365,47 @@ class ExtractionPool:
                     continue
                 worker.stop(kill=True)
                 self._workers[index] = self._start()
+
+
+class SharedPool:
+    """One extraction pool for every folder source of a run, started when the first file
+    needs extracting; each file carries its source's limits (`Task.limits`).
+
+    A pool per source would start and stop `workers` processes for each source with a changed
+    file, and each new worker imports its extractors again on its first file of a kind: tenths
+    of a second per source, which after a small change is most of what ingest costs. A run
+    whose sources did not change starts no worker at all.
+    """
+
+    def __init__(
+        self, workers: int = 2, *, memory_bytes: int | None = DEFAULT_WORKER_MEMORY_BYTES
+    ) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.workers = workers
+        self.memory_bytes = memory_bytes
+        self._pool: ExtractionPool | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def get(self) -> ExtractionPool:
+        """The pool, started on the first call."""
+        if self._pool is None:
+            self._pool = ExtractionPool(self.workers, memory_bytes=self.memory_bytes)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def __enter__(self) -> SharedPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def with_members(outcome: Outcome, members: list[Member]) -> Outcome:

@@ -32,7 +32,7 @@ def serve(connection: Connection) -> None:
         try:
             # the pool extends this file's deadline by the allowance of the pages announced
             with listening_to_ocr_pages(lambda pages: connection.send(OcrPages(pages))):
-                outcome = run_task(task, limits, on_member=connection.send)
+                outcome = run_task(task, task.limits or limits, on_member=connection.send)
         except Exception as error:  # a library bug outside the parse: still one file's problem
             outcome = Outcome(
                 None,

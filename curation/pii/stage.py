@@ -219,11 +219,17 @@ def _pieces(texts: list[str], cfg: PiiConfig, langs: list[str | None]) -> Pieces
 def _redact_texts(
     texts: list[str], cfg: PiiConfig, ner_mask, langs: Sequence[str | None] | None
 ) -> tuple[list[str], list[dict], list[float], list[dict]]:
-    """Redacted texts, counts, drop densities and methods, in one process or across the pool."""
+    """Redacted texts, counts, drop densities and methods, in one process or across the pool.
+
+    No texts build no engine: the recognizers and NER models load for the first batch that
+    has something to read.
+    """
+    if not texts:
+        return [], [], [], []
     processes = min(cfg.processes, max(1, len(texts) // MIN_TEXTS_PER_PROCESS))
     langs = [None] * len(texts) if langs is None else list(langs)
     if processes <= 1:
-        return tuple(get_redactor(cfg).redact_batch(texts, ner_mask, langs))
+        return tuple(_redactor(cfg).redact_batch(texts, ner_mask, langs))
     mask = np.ones(len(texts), bool) if ner_mask is None else np.asarray(ner_mask, bool)
     # Interleaved chunks of ~batch_size keep workers evenly loaded when long texts cluster.
     size = max(1, min(cfg.batch_size * 4, -(-len(texts) // processes)))
@@ -248,6 +254,18 @@ def _run_chunks(
         pool.submit(_work, cfg, texts[lo:hi], mask[lo:hi], langs[lo:hi]) for lo, hi in bounds
     ]
     return [f.result() for f in futures]
+
+
+# Batches of a thread runner reach PII at the same time: the first builds the engine, the
+# others wait for it instead of building their own.
+_ENGINE_LOCK = threading.Lock()
+
+
+def _redactor(cfg: PiiConfig):
+    """This process's engine for `cfg` (`get_redactor`), built once even when several
+    threads ask for it first at the same time."""
+    with _ENGINE_LOCK:
+        return get_redactor(cfg)
 
 
 # One pool per process, for the config it was built for; a new config replaces it.

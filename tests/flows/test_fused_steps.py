@@ -112,3 +112,26 @@ def test_batches_go_out_in_a_few_consecutive_chunks_per_worker(n, workers, expec
 
     assert len(result) == expected_tasks
     assert [b for chunk in result for b in chunk] == batches
+
+
+def test_a_run_without_batches_starts_no_stage(staged, tmp_path, monkeypatch):
+    from catalogs.registry import CatalogSettings
+    from curation.config import fingerprint
+    from curation.pii import engine
+    from curation.workspace import Workspace
+    from flows.curate_flow import run_stages
+
+    spec, paths, batch = staged
+    before = set(paths.documents.rglob("*")) | set(paths.ledger.rglob("*"))
+    settings = CatalogSettings.for_workspace(Workspace(tmp_path / "workspace"))
+    clock = StageClock()
+    # engines built by earlier tests in this process are out of the way
+    monkeypatch.setattr(engine, "_CACHE", {})
+
+    # as after an incremental carry that left nothing to run
+    result = run_stages([], spec, "r1", paths, settings, None, clock)
+
+    assert result == ([], None)
+    assert set(paths.documents.rglob("*")) | set(paths.ledger.rglob("*")) == before
+    assert clock.volume == dict.fromkeys(["license", "quality", "dedup", "pii"], 0)
+    assert not any(key[0] == fingerprint(spec.pii) for key in engine._CACHE)

@@ -185,3 +185,48 @@ def test_missing_spacy_model_is_a_clear_error_not_a_download():
 
     with pytest.raises(PiiError, match="pii.spacy_model"):
         redact_texts(["Jane Miller"], PiiConfig(spacy_model="no_such_model_xyz"))
+
+
+def built_engines(cfg: PiiConfig) -> int:
+    """How many engines this process holds for `cfg` (the engine cache, keyed by its
+    fingerprint)."""
+    from curation.config import fingerprint
+    from curation.pii import engine
+
+    return sum(key[0] == fingerprint(cfg) for key in engine._CACHE)
+
+
+def test_a_batch_without_documents_builds_no_engine():
+    from curation.schema import empty_documents
+
+    # a config no other test builds an engine for
+    cfg = PiiConfig(ner=False, max_density=123.0)
+    assert built_engines(cfg) == 0
+
+    output = pii_stage.PiiStage(cfg).process(empty_documents())
+
+    assert output.table.num_rows == 0 and len(output.decision) == 0
+    assert built_engines(cfg) == 0
+    pii_stage.PiiStage(cfg).process(documents(["Mail jane.doe@example.com"]))
+    assert built_engines(cfg) == 1
+
+
+def test_threads_that_reach_pii_together_share_one_engine():
+    import threading
+
+    cfg = PiiConfig(ner=False, max_density=124.0)
+    start = threading.Barrier(4)
+    engines = []
+
+    def first_batch() -> None:
+        start.wait()
+        engines.append(pii_stage._redactor(cfg))
+
+    threads = [threading.Thread(target=first_batch) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len({id(engine) for engine in engines}) == 1
+    assert built_engines(cfg) == 1
