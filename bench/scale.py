@@ -92,6 +92,19 @@ a run this small does not amortize. At `--docs 50000` (16:43-16:51, load mean 0.
 CLI 181.3 -> 286.6 docs/s (1.58x, 275.8 s -> 174.4 s), flow 190.7 -> 310.8 (1.63x); CPU s
 workers / flow / server 250.2 / 29.8 / 14.1 and 255.0 / 29.8 / 13.3.
 
+A Dask run now starts its own LocalCluster (`flows.dask_cluster`): the scheduler while the
+run's server starts, the workers as the flow starts (each imports the flow's modules before it
+registers), so their start overlaps the flow's setup and ingest; before, prefect-dask started
+the cluster at the first task, after ingest. Quiet machine, 2026-12-07 18:35-18:41, `--docs
+20000 --runner dask --workers 1 --also-workers 2`, this tree and then the same tree with
+prefect-dask's cluster: this tree 88.8 s / 59.9 s, CLI 225.2 -> 333.7 docs/s (1.48x), flow
+239.6 -> 371.0 (1.55x), load mean 1.66 / 1.99, CPU s workers / flow / server 80.4 / 14.3 / 5.4
+and 86.8 / 14.6 / 5.2; prefect-dask's cluster 92.2 s / 60.7 s, CLI 216.9 -> 329.3 (1.52x),
+flow 1.57x. Both runs are faster than in the morning (one worker: 123 s -> 89 s, from PII's
+detectors, a new workspace's Prefect database copied from a migrated one, the CLI's exit
+without the interpreter's teardown), while the serial parts (ingest, dedup's decision, the
+commit: about 9 s of each run) are not, so the ratio fell.
+
 Issue 19's memory figure on the same final tree, quiet machine (2026-12-07 16:04-16:23),
 threads x2, PII patterns only, batch_size 256, `--docs 50000` then `--docs 200000` (known
 inputs written through DuckDB within 64 MB, index bands sorted by DuckDB, signatures copied a

@@ -5,7 +5,8 @@ the CLI, the demo and the tests use it. Everything a user can get wrong and that
 without reading documents (the spec, the version name, the PII policy's keys and lists) is
 checked before the flow starts, so such a mistake costs seconds, not a pass over the corpus.
 The run's Prefect server starts before those checks and the flow's imports, which overlap its
-start-up; a failed check stops it.
+start-up; a failed check stops it. A Dask run's LocalCluster starts its scheduler meanwhile
+and its workers as the flow starts (`flows.dask_cluster`).
 """
 
 from __future__ import annotations
@@ -77,6 +78,12 @@ def run_spec(
             # and the imports below (a failure among them stops it)
             server = stack.enter_context(server_process())
         loaded = spec if isinstance(spec, DatasetSpec) else load_spec(spec)
+        from flows.dask_cluster import local_cluster_for
+
+        # a LocalCluster (Dask without an address) starts its scheduler now and its workers
+        # as the flow starts (`runner.result()`), so they start and import the stages while
+        # the flow sets up and ingests; it is closed with the run
+        runner = stack.enter_context(local_cluster_for(loaded.runner, preload=WORKER_MODULES))
         run_id = new_run_id()
         if resume:
             interrupted = find_resumable_run(ws.runs, loaded.table_name, loaded.fingerprint)
@@ -103,7 +110,7 @@ def run_spec(
             watcher.start()
         try:
             with connect(server):
-                return flow_for_runner(loaded.runner)(
+                return flow_for_runner(runner.result())(
                     spec=loaded,
                     workspace_root=str(ws.root),
                     version_name=version,
@@ -117,7 +124,7 @@ def run_spec(
 
 
 # What every run's flow imports before or during its first steps (the stages, the catalog,
-# the PII engine that the flow builds first, and the libraries they import on first use),
+# the PII engine that the first PII batch builds, and the libraries they import on first use),
 # imported while the run's server starts rather than after.
 RUN_MODULES = (
     "curation.pipeline",
@@ -133,6 +140,20 @@ RUN_MODULES = (
     "pyiceberg.catalog.sql",
     "pyarrow.dataset",
     "duckdb",
+    "presidio_analyzer",
+)
+
+
+# What the tasks on Dask workers import: the flow's module (a task is pickled by reference
+# to it), the stages and the PII engine; a LocalCluster's workers import them as they start.
+WORKER_MODULES = (
+    "flows.curate_flow",
+    "curation.pipeline",
+    "licensing.stage",
+    "filters.stage",
+    "curation.dedup.stage",
+    "curation.pii.stage",
+    "curation.pii.engine",
     "presidio_analyzer",
 )
 
