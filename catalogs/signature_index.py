@@ -116,6 +116,15 @@ def update_signature_index(
         # the path, not its table: `add` streams the run's kept signatures from the file
         index.add(signatures_path, version=version)
         signatures_path.unlink(missing_ok=True)
+    elif incremental and index.params is not None:
+        # Nothing new was kept (only deletions, or every new document dropped): the version is
+        # still recorded, or the next run would find the index behind the newest version and
+        # rebuild it from the whole committed set.
+        from curation.dedup.index import signature_rows_schema
+
+        with_shingles = bool(index.files("shingles"))
+        empty = signature_rows_schema(index.params, with_shingles=with_shingles).empty_table()
+        index.add(empty, version=version, params=index.params)
 
 
 def refresh_after_commit(

@@ -180,3 +180,20 @@ def test_adding_a_staged_file_writes_what_adding_its_table_writes(tmp_path, make
     bands = pl.read_parquet(from_file.files("bands")[0])
     assert bands.height == (outcome.signatures.num_rows - 1) * from_file.params["bands"]
     assert bands.select("band", "hash").equals(bands.select("band", "hash").sort("band", "hash"))
+
+
+def test_an_incremental_commit_without_new_signatures_keeps_the_index_in_step(
+    committed, make_prose
+):
+    """Only deletions (or every new document dropped): the index still records the version,
+    so the next incremental run does not rebuild it from the whole committed set."""
+    from catalogs.signature_index import update_signature_index
+
+    update_signature_index(committed.path, None, "v2", incremental=True, replaced=["p0"])
+
+    index = SignatureIndex.open(committed.path)
+    assert index.versions() == ["v1", "v2"]
+    assert len(index) == 2  # p0 left; p1 and p2 stay under v1
+    # the empty version reads like any other when new documents are matched
+    again = documents([{"doc_id": "n1", "text": make_prose(11, 300).upper()}])
+    assert deduplicate(again, DedupConfig(), index=index).cluster_id.to_pylist() == ["p1"]
