@@ -8,13 +8,16 @@ touched); changes are seeded, so two runs of the bench change the same files.
 
     .venv/bin/python bench/incremental.py --work-dir /tmp/bench-incremental
 
-Measured 2026-12-07 on this 2-core machine, quiet (load average 2.98 before, 2.45 after; the
-final tree of that day): full 86.4 s (flow 74.3 s, PII 48.5 s of it), incremental 13.1 s (flow
-7.6 s; 5.5 s outside the flow: CLI start, the server's start and stop), ratio 0.152 (target
-0.10); 29 files changed, 14 deleted, 14 added of 2,867; bytes added 0.026 of the table. The
-same bench before the server's start overlapped the run's imports: incremental 18.9 s of
-88.6 s (0.213). Under load the ratio moves a lot (load 6-9: 19.6 s of 186.7 s, 0.105; load
-2.8-5.9 rising during the incremental run: 31.1 s of 119.3 s, 0.261): compare quiet runs only.
+Measured 2026-12-07 18:41 on this 2-core machine, quiet (load average 1.79 before, 2.13 after):
+full 65.7 s (flow 61.6 s, PII 37.2 s of it), incremental 7.7 s (flow 3.8 s: ingest 0.73, carry
+0.13, license 0.13, quality 0.34, dedup 0.31, PII 1.11, commit 0.99; 3.9 s outside the flow:
+CLI start, the server's start (the CLI's own imports take as long) and the exit), ratio 0.118
+(target 0.10); 29 files changed, 14 deleted, 14 added of 2,867; bytes added 0.026 of the table.
+Earlier the same day: 13.1 s of 86.4 s (0.152), before the carry became one task, the sources
+shared one extraction pool, the CLI left without the interpreter's teardown and a new
+workspace's Prefect database began as a copy of a migrated one (which shortened the full run
+too). Under load the ratio moves a lot (load 6-9: 19.6 s of 186.7 s, 0.105; load 2.8-5.9
+rising during the incremental run: 31.1 s of 119.3 s, 0.261): compare quiet runs only.
 """
 
 from __future__ import annotations

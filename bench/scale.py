@@ -103,7 +103,10 @@ and 86.8 / 14.6 / 5.2; prefect-dask's cluster 92.2 s / 60.7 s, CLI 216.9 -> 329.
 flow 1.57x. Both runs are faster than in the morning (one worker: 123 s -> 89 s, from PII's
 detectors, a new workspace's Prefect database copied from a migrated one, the CLI's exit
 without the interpreter's teardown), while the serial parts (ingest, dedup's decision, the
-commit: about 9 s of each run) are not, so the ratio fell.
+commit: about 9 s of each run) are not, so the ratio fell. At `--docs 50000` (18:51-18:57,
+quiet, load mean 1.17 / 2.41): 209.8 s / 127.8 s, CLI 238.3 -> 391.2 docs/s (1.64x), flow
+244.7 -> 410.2 (1.68x); CPU s workers / flow / server 194.3 / 27.3 / 6.9 and 192.3 / 26.4 /
+6.2; both runs reconciled.
 
 Issue 19's memory figure on the same final tree, quiet machine (2026-12-07 16:04-16:23),
 threads x2, PII patterns only, batch_size 256, `--docs 50000` then `--docs 200000` (known
