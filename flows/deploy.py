@@ -166,6 +166,9 @@ def api_url(port: int) -> str:
     return f"http://{LOOPBACK}:{port}/api"
 
 
+SERVER_DATABASE = "server.db"
+
+
 def server_environment(workspace: Workspace, port: int) -> dict[str, str]:
     """Prefect settings of the workspace's server: loopback, database inside, nothing phoned home.
 
@@ -173,7 +176,7 @@ def server_environment(workspace: Workspace, port: int) -> dict[str, str]:
     5 s (`PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS`), which is all a
     short test interval needs.
     """
-    database = workspace.prefect_home / "server.db"
+    database = workspace.prefect_home / SERVER_DATABASE
     return {
         "PREFECT_HOME": str(workspace.prefect_home),
         "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{database}",
@@ -279,6 +282,10 @@ def serve_server(
         )
     check_port_free(port)
     apply_environment(server_environment(workspace, port))
+    from flows.prefect_database import seed_new_database
+
+    # a new workspace's server database starts as the empty migrated copy a run left
+    seed_new_database(workspace.prefect_home / SERVER_DATABASE)
     import uvicorn
     from prefect.server.api.server import create_app
 

@@ -9,8 +9,9 @@ recorded) in the cache, and a later new workspace starts from that copy; the ser
 migration check at start then finds nothing to do. A copy from another Prefect version is never
 used: its name carries the version.
 
-Only Prefect's default database (`$PREFECT_HOME/prefect.db`) is seeded; a database configured
-elsewhere (`PREFECT_API_DATABASE_CONNECTION_URL`) is left to Prefect.
+A run's private server seeds Prefect's default database (`$PREFECT_HOME/prefect.db`) and
+`curate server` its own (`server.db` beside it); a database configured elsewhere by the user
+(`PREFECT_API_DATABASE_CONNECTION_URL`) is left to Prefect.
 """
 
 from __future__ import annotations
@@ -51,11 +52,12 @@ def find_template() -> Path | None:
     return None
 
 
-def seed_new_database() -> Path | None:
-    """Before a server starts: give a missing default database the migrated copy. Returns the
-    database that the server will migrate itself (it is new and no copy exists yet), else None.
+def seed_new_database(database: Path | None = None) -> Path | None:
+    """Before a server starts: give a missing database the migrated copy (`database`, else
+    Prefect's default one). Returns the database that the server will migrate itself (it is
+    new and no copy exists yet), else None.
     """
-    database = default_database()
+    database = database or default_database()
     if database is None or database.exists():
         return None
     template = find_template()

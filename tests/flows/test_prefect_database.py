@@ -98,3 +98,14 @@ def test_a_cache_folder_that_cannot_be_written_is_skipped(private, monkeypatch):
     assert keep_template(database) == usable / template_name()
     assert migration_of(usable / template_name()) == "abc123"
     assert [p.name for p in usable.iterdir()] == [template_name()]  # no partial copy left
+
+
+def test_a_named_database_is_seeded_too(private):
+    """`curate server` keeps its own database file beside the runs' one."""
+    (private / "cache").mkdir()
+    (private / "cache" / template_name()).write_bytes(b"an empty migrated database")
+    server_db = private / "home" / "server.db"
+
+    assert seed_new_database(server_db) is None
+    assert server_db.read_bytes() == b"an empty migrated database"
+    assert seed_new_database(server_db) is None  # present now: left as it is
