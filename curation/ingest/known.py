@@ -760,7 +760,10 @@ class SourceKnown:
 
     def unseen(self, seen: np.ndarray) -> list[str]:
         """The skippable inputs whose group number is not marked in `seen` (gone since)."""
-        return [name for name, number in self._groups.items() if not seen[number]]
+        count = len(self._groups)
+        names = np.fromiter(self._groups.keys(), object, count)
+        numbers = np.fromiter(self._groups.values(), np.int64, count)
+        return names[~seen[numbers]].tolist()
 
     def doc_ids(self, start: int, stop: int, *, documents_only: bool = True) -> list[str]:
         """The document ids of a row range (only those that were documents, by default)."""
@@ -904,8 +907,18 @@ def ingest_folder_skipping(
     from curation.ingest.files import ingest_folder
     from curation.ingest.folder import walk_folder
 
+    def extract(entries: list) -> Iterator[IngestBatch]:
+        return ingest_folder(
+            source,
+            run_id=run_id,
+            batch_size=batch_size,
+            workers=workers,
+            entries=entries,
+            pool=pool,
+        )
+
     root = Path(source.path).resolve()
-    dirty = changed_stems(root, source, known)
+    dirty = changed_stems(folder_listing(root, source), known)
     unchanged = UnchangedRows(known, run_id=run_id, source_id=source.id)
     changed = []
     chunk = batch_size * 16
@@ -920,51 +933,49 @@ def ingest_folder_skipping(
             continue
         changed.append(entry)
         if len(changed) >= chunk:
-            yield from ingest_folder(
-                source,
-                run_id=run_id,
-                batch_size=batch_size,
-                workers=workers,
-                entries=changed,
-                pool=pool,
-            )
+            yield from extract(changed)
             changed = []
     if changed:
-        yield from ingest_folder(
-            source,
-            run_id=run_id,
-            batch_size=batch_size,
-            workers=workers,
-            entries=changed,
-            pool=pool,
-        )
+        yield from extract(changed)
     if len(unchanged):
         yield unchanged.batch()
 
 
-def changed_stems(root: Path, source: SourceConfig, known: SourceKnown) -> frozenset[str]:
-    """The stems (path without its suffix) of the folder's files that were added, changed or
-    deleted since `known` was recorded: one walk that reads nothing but the directory.
+# One input of a listing: (relative path, size, mtime_ns, etag, readable). A folder walk gives
+# the mtime, an object store listing the ETag; an entry the walk could not stat is unreadable.
+Listed = tuple[str, int | None, int | None, str | None, bool]
+
+
+def changed_stems(listing: Iterable[Listed], known: SourceKnown) -> frozenset[str]:
+    """The stems (path without its suffix) of the inputs added, changed or deleted since `known`
+    was recorded, from one listing of the source (a folder walk, an object store listing) that
+    reads nothing but the listing.
 
     A document without license evidence of its own inherits the notice of a companion, a
     document it is named after (`pep-0602-calendar.pptx` of `pep-0602.rst`, `pep-0639/x.odp`
-    of `pep-0639.md`; `licensing.resolve.companion_stems`). An unchanged file whose companion
-    changed must be decided again, so `ingest_folder_skipping` reads it again.
+    of `pep-0639.md`; `licensing.resolve.companion_stems`). An unchanged input whose companion
+    changed must be decided again, so the skipping ingests (`ingest_folder_skipping`,
+    `curation.ingest.s3.ingest_s3`) read it again; that needs every change known before the
+    first input is skipped, hence a listing of its own.
     """
-    from curation.ingest.folder import walk_folder
-
     seen = np.zeros(len(known), bool)
     stems: set[str] = set()
-    for entry in walk_folder(root, source.include, source.exclude):
-        number = known.number_of(entry.relative_path)
+    for path, size, mtime_ns, etag, readable in listing:
+        number = known.number_of(path)
         if number is not None:
             seen[number] = True
-        if entry.problem is not None or (
-            known.match(entry.relative_path, size=entry.size, mtime_ns=entry.mtime_ns) is None
-        ):
-            stems.add(_stem(entry.relative_path))
-    stems.update(_stem(locator) for locator in known.unseen(seen))
+        if not readable or known.match(path, size=size, mtime_ns=mtime_ns, etag=etag) is None:
+            stems.add(_stem(path))
+    stems.update(_stem(path) for path in known.unseen(seen))
     return frozenset(stems)
+
+
+def folder_listing(root: Path, source: SourceConfig) -> Iterator[Listed]:
+    """A folder source's inputs as `changed_stems` reads them (a walk, no file opened)."""
+    from curation.ingest.folder import walk_folder
+
+    for entry in walk_folder(root, source.include, source.exclude):
+        yield entry.relative_path, entry.size, entry.mtime_ns, None, entry.problem is None
 
 
 def follows_a_change(relative_path: str, stems: frozenset[str]) -> bool:

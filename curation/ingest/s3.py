@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote_plus, urlsplit
 
@@ -384,7 +384,7 @@ def ingest_s3(
     `store` replaces the connection built from the source (tests wrap its reads).
     """
     from curation.ingest.files import limits_for
-    from curation.ingest.known import UnchangedRows, follows_a_change
+    from curation.ingest.known import UnchangedRows, changed_stems, follows_a_change
     from curation.ingest.records import BatchBuilder
 
     store = store or ObjectSource.open(source)
@@ -392,7 +392,16 @@ def ingest_s3(
     unchanged = (
         UnchangedRows(known, run_id=run_id, source_id=source.id) if known is not None else None
     )
-    dirty = changed_stems(store, known) if known is not None else frozenset()
+    # an unchanged object whose companion changed is read again (`changed_stems`: a listing
+    # of its own, since every change must be known before the first object is skipped)
+    dirty = (
+        changed_stems(
+            ((relative, item.size, None, item.etag, True) for item, relative in store.objects()),
+            known,
+        )
+        if known is not None
+        else frozenset()
+    )
     with _Extractor(store, limits_for(source), workers) as extractor:
         changed: list[tuple[StoreObject, str]] = []
         for item, relative in store.objects():
@@ -415,37 +424,6 @@ def ingest_s3(
         yield builder.build(limit=batch_size)
     if unchanged is not None and len(unchanged):
         yield unchanged.batch()
-
-
-def changed_stems(store: ObjectSource, known: SourceKnown) -> frozenset[str]:
-    """The stems (key without its suffix) of the objects added, changed or deleted since `known`
-    was recorded: one listing, no object read.
-
-    As in a folder (`curation.ingest.known.changed_stems`), an unchanged object whose companion
-    (the document it is named after, whose notice it may inherit) changed is decided again, so
-    `ingest_s3` reads it again; that needs every change known before the first object is
-    skipped, hence a listing of its own.
-    """
-    import numpy as np
-
-    seen = np.zeros(len(known), bool)
-    stems: set[str] = set()
-    for item, relative in store.objects():
-        number = known.number_of(relative)
-        if number is not None:
-            seen[number] = True
-        if known.match(relative, size=item.size, etag=item.etag) is None:
-            stems.add(_stem(relative))
-    stems.update(_stem(key) for key in known.unseen(seen))
-    return frozenset(stems)
-
-
-def _stem(relative: str) -> str:
-    """
-    >>> _stem("peps/pep-0602.rst"), _stem("peps/pep-0639")
-    ('peps/pep-0602', 'peps/pep-0639')
-    """
-    return str(PurePosixPath(relative).with_suffix(""))
 
 
 def _extracted(

@@ -18,6 +18,7 @@ import functools
 import hashlib
 import logging
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -796,10 +797,14 @@ def validate_policy(cfg: PiiConfig) -> None:
 
 
 _CACHE: dict[tuple[str, str], Redactor] = {}
+# Batches of a thread runner reach PII at the same time: the first builds the engine, the
+# others wait for it instead of building their own.
+_BUILDING = threading.Lock()
 
 
 def get_redactor(cfg: PiiConfig) -> Redactor:
-    """The process-wide redactor for `cfg` (models, lists and key loaded once per worker).
+    """The process-wide redactor for `cfg` (models, lists and key loaded once per worker, once
+    per process even when several threads ask for it first at the same time).
 
     The cache key is the config fingerprint plus a digest of the pseudonymization key, so a
     rotated key is picked up; the key itself is read on every call (an env var or a small file).
@@ -808,7 +813,10 @@ def get_redactor(cfg: PiiConfig) -> Redactor:
     cache_key = (fingerprint(cfg), hashlib.sha256(key).hexdigest() if key else "")
     redactor = _CACHE.get(cache_key)
     if redactor is None:
-        redactor = _CACHE[cache_key] = Redactor(cfg, key)
+        with _BUILDING:
+            redactor = _CACHE.get(cache_key)
+            if redactor is None:
+                redactor = _CACHE[cache_key] = Redactor(cfg, key)
     return redactor
 
 

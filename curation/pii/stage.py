@@ -229,7 +229,7 @@ def _redact_texts(
     processes = min(cfg.processes, max(1, len(texts) // MIN_TEXTS_PER_PROCESS))
     langs = [None] * len(texts) if langs is None else list(langs)
     if processes <= 1:
-        return tuple(_redactor(cfg).redact_batch(texts, ner_mask, langs))
+        return tuple(get_redactor(cfg).redact_batch(texts, ner_mask, langs))
     mask = np.ones(len(texts), bool) if ner_mask is None else np.asarray(ner_mask, bool)
     # Interleaved chunks of ~batch_size keep workers evenly loaded when long texts cluster.
     size = max(1, min(cfg.batch_size * 4, -(-len(texts) // processes)))
@@ -254,18 +254,6 @@ def _run_chunks(
         pool.submit(_work, cfg, texts[lo:hi], mask[lo:hi], langs[lo:hi]) for lo, hi in bounds
     ]
     return [f.result() for f in futures]
-
-
-# Batches of a thread runner reach PII at the same time: the first builds the engine, the
-# others wait for it instead of building their own.
-_ENGINE_LOCK = threading.Lock()
-
-
-def _redactor(cfg: PiiConfig):
-    """This process's engine for `cfg` (`get_redactor`), built once even when several
-    threads ask for it first at the same time."""
-    with _ENGINE_LOCK:
-        return get_redactor(cfg)
 
 
 # One pool per process, for the config it was built for; a new config replaces it.

@@ -220,7 +220,7 @@ def test_threads_that_reach_pii_together_share_one_engine():
 
     def first_batch() -> None:
         start.wait()
-        engines.append(pii_stage._redactor(cfg))
+        engines.append(pii_stage.get_redactor(cfg))
 
     threads = [threading.Thread(target=first_batch) for _ in range(4)]
     for thread in threads:
