@@ -24,6 +24,7 @@ from curation.stage import Stage
 if TYPE_CHECKING:
     from pyiceberg.table import Table
 
+    from catalogs.data_files import PendingWrites, WriteTarget
     from catalogs.registry import CatalogSettings
     from curation.spec import DatasetSpec
 
@@ -92,8 +93,14 @@ def commit_run(
     version_name: str | None,
     started: float,
     previous_snapshot_id: int | None = None,
+    written: PendingWrites | None = None,
 ) -> RunSummary:
     """Reconcile the ledger, then make the version visible in one catalog commit.
+
+    `written`: the data files of `final_paths`, being written by the runner's workers
+    (`catalogs.data_files`, to the table `write_target` prepared); the reconciliation runs
+    while they write, and the commit adds them. When the ledger does not reconcile they are
+    deleted once written, since no version will reference them.
 
     In an incremental run (`previous_snapshot_id` set) the new version is the previous
     version's unchanged rows, carried as they were (already redacted), plus this run's kept
@@ -136,6 +143,8 @@ def commit_run(
         changes = VersionChanges(base=previous_snapshot_id, removed=removed, added=final)
     check = reconcile_files(ledger, kept_files, spill_dir=scratch / "spill")
     if not check.ok:
+        if written is not None:
+            written.discard()
         raise LedgerDoesNotReconcile(
             f"ledger does not reconcile, nothing committed: {'; '.join(check.problems)} "
             f"(the run's ledger parts are kept in {paths.ledger} for inspection)"
@@ -174,6 +183,7 @@ def commit_run(
         properties={"pii_fingerprint": policy_fingerprint(spec.pii)},
         changes=changes,
         left_version=removals,
+        written=written,
     )
     return RunSummary(
         run_id=run_id,
@@ -185,6 +195,25 @@ def commit_run(
         replaced=replaced,
         removed=removed_counts,
     )
+
+
+def write_target(
+    catalog_settings: CatalogSettings, dataset: str, run_id: str
+) -> WriteTarget | None:
+    """Where the runner's workers write the data files of `run_id`'s version before its
+    commit: the dataset's table, made now (empty, without a snapshot, as the commit would
+    make it) when this is its first version. None when `run_id` has committed its version
+    already (a resumed run whose commit went through): there is nothing to write.
+    """
+    from catalogs.data_files import WriteTarget
+    from catalogs.registry import open_catalog
+    from catalogs.versions import _ensure_table, find_run_version
+    from curation.schema import DOCUMENT_SCHEMA
+
+    table = _ensure_table(open_catalog(catalog_settings), dataset, DOCUMENT_SCHEMA)
+    if find_run_version(table, dataset, run_id) is not None:
+        return None
+    return WriteTarget.of(table)
 
 
 PREVIOUS_KEY_COLUMNS = ("doc_id", "source_id", "source_uri", "content_sha256")

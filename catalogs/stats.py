@@ -163,6 +163,32 @@ class StatsAccumulator:
         if last is not None and (self.last is None or last > self.last):
             self.last = last
 
+    def merge(self, other: StatsAccumulator) -> None:
+        """Fold in the stats another accumulator took of other rows (a worker's share).
+
+        >>> docs = pa.table({"doc_id": ["a", "b", "c"], "text": ["one two", "three", "x y z"]})
+        >>> whole, first, second = StatsAccumulator(), StatsAccumulator(), StatsAccumulator()
+        >>> whole.add(docs); first.add(docs.slice(0, 2)); second.add(docs.slice(2))
+        >>> first.merge(second)
+        >>> decisions = ({}, {})
+        >>> first.result(decisions) == whole.result(decisions)
+        True
+        """
+        for key, value in other.sums.items():
+            self.sums[key] += value
+        for name, counts in other.counts.items():
+            _merge(self.counts[name], counts)
+        if len(other.lengths) > len(self.lengths):
+            self.lengths = np.pad(self.lengths, (0, len(other.lengths) - len(self.lengths)))
+        self.lengths[: len(other.lengths)] += other.lengths
+        self.quality += other.quality
+        _merge(self.pii_entities, other.pii_entities)
+        self.documents_with_pii += other.documents_with_pii
+        if other.first is not None and (self.first is None or other.first < self.first):
+            self.first = other.first
+        if other.last is not None and (self.last is None or other.last > self.last):
+            self.last = other.last
+
     def result(
         self, decisions: tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]
     ) -> dict[str, Any]:

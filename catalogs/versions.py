@@ -41,9 +41,12 @@ from curation.schema import DOCUMENT_SCHEMA, conform
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
+    from pyiceberg.io import FileIO
     from pyiceberg.manifest import DataFile
     from pyiceberg.table import Table
     from pyiceberg.table.metadata import TableMetadata
+
+    from catalogs.data_files import PendingWrites
 
 LEDGER_SUFFIX = "__ledger"
 SIDE_TABLE_SUFFIXES = (LEDGER_SUFFIX,)
@@ -180,6 +183,7 @@ def commit_version(
     properties: dict[str, str] | None = None,
     changes: VersionChanges | None = None,
     left_version: pa.Table | None = None,
+    written: PendingWrites | None = None,
 ) -> VersionInfo:
     """Append the ledger, then overwrite the dataset with `documents` and tag it, atomically.
 
@@ -198,6 +202,9 @@ def commit_version(
     merged per group, and the ledger is grouped by DuckDB over its files, so the commit never
     holds the version in memory. With `changes`, `documents` are the added rows only and the
     base snapshot's remaining rows are read one data file at a time.
+    `written`: the data files of the staged `documents`, written with their stats by the
+    runner's workers (`catalogs.data_files`); the commit adds them instead of writing, and
+    waits for them only after its ledger append and removal plan.
 
     When a version of `run_id` exists already (a retry after the commit went through), that
     version is returned and nothing is written.
@@ -233,6 +240,7 @@ def commit_version(
             },
             changes=changes,
             left_version=left_version,
+            written=written,
         )
         return get_version(catalog, dataset, name)
     if isinstance(ledger, pa.Table):
@@ -327,7 +335,7 @@ def append_run_ledger(
     files = [
         data_file
         for group in bounded_groups(itertools.chain(*parts))
-        for data_file in write_data_files(metadata, ledger_table, group, write_uuid, counter)
+        for data_file in write_data_files(metadata, ledger_table.io, group, write_uuid, counter)
     ]
     if files:
         with ledger_table.transaction() as transaction:
@@ -370,18 +378,19 @@ def bounded_groups(
 
 def write_data_files(
     metadata: TableMetadata,
-    table: Table,
+    io: FileIO,
     rows: pa.Table,
     write_uuid: uuid.UUID,
     counter: itertools.count[int],
 ) -> list[DataFile]:
-    """Data files of `rows` for `table` (not yet in any snapshot): pyiceberg's own writer, one
-    group at a time, so that its thread pool never holds more than this group."""
+    """Data files of `rows` for the table of `metadata`, written through its file `io` (not
+    yet in any snapshot): pyiceberg's own writer, one group at a time, so that its thread pool
+    never holds more than this group."""
     from pyiceberg.io.pyarrow import _dataframe_to_data_files
 
     return list(
         _dataframe_to_data_files(
-            table_metadata=metadata, df=rows, io=table.io, write_uuid=write_uuid, counter=counter
+            table_metadata=metadata, df=rows, io=io, write_uuid=write_uuid, counter=counter
         )
     )
 
@@ -425,9 +434,11 @@ def _commit_staged(
     properties: dict[str, str],
     changes: VersionChanges | None,
     left_version: pa.Table | None,
+    written: PendingWrites | None = None,
 ) -> None:
     """`commit_version` from staged files: write the data files group by group (taking the
-    stats along), append the ledger, then commit and tag in one transaction.
+    stats along), or take those `written` already, append the ledger, then commit and tag in
+    one transaction.
 
     Onto its base, an incremental version's stats also read the base's remaining rows, text
     included (the one part of the commit that grows with the version, not the change): that
@@ -464,6 +475,10 @@ def _commit_staged(
         with folding:
             stats.add(rows)
 
+    def fold_written(part: StatsAccumulator) -> None:
+        with folding:
+            stats.merge(part)
+
     def remaining(rows: pa.Table) -> pa.Array:
         return pc.invert(pc.is_in(rows.column("doc_id"), value_set=removed))
 
@@ -478,23 +493,29 @@ def _commit_staged(
         carried = None
         if changes is not None and onto_base:
             carried = reader.submit(fold_carried, changes.base)
-        staged = (conform(pq.read_table(p)) for p in documents)
-        for group in bounded_groups(staged, sort_by="doc_id"):
-            fold(group)
-            files += write_data_files(metadata, table, group, write_uuid, counter)
-            del group
+        if written is None:
+            staged = (conform(pq.read_table(p)) for p in documents)
+            for group in bounded_groups(staged, sort_by="doc_id"):
+                fold(group)
+                files += write_data_files(metadata, table.io, group, write_uuid, counter)
+                del group
         if changes is not None and not onto_base:
             # the base is no longer the table's current snapshot: the version is a full
             # overwrite, its remaining rows written again
             rows = scan_snapshot_batches(table, changes.base, None, keep=remaining)
             for group in bounded_groups((conform(r) for r in rows), sort_by="doc_id"):
                 fold(group)
-                files += write_data_files(metadata, table, group, write_uuid, counter)
+                files += write_data_files(metadata, table.io, group, write_uuid, counter)
         merge_on_read = onto_base and supports_position_deletes(table)
         if merge_on_read:
             assert changes is not None
             plan = plan_removal(table, changes.base, removed, _rows_writer(table))
         append_run_ledger(ledger_table, ledger, run_id, left_version)
+        if written is not None:
+            # the workers' files, waited for last: everything above ran while they wrote
+            for part in written.result():
+                fold_written(part.stats)
+                files += part.data_files
         if carried is not None:
             carried.result()
     properties = {**properties, f"{PROPERTY_PREFIX}stats": stats.as_property(decisions)}
@@ -541,7 +562,7 @@ def _rows_writer(table: Table) -> Callable[[pa.Table], list[DataFile]]:
 
     def write_rows(rows: pa.Table) -> list[DataFile]:
         return write_data_files(
-            metadata, table, conform(rows).sort_by("doc_id"), write_uuid, counter
+            metadata, table.io, conform(rows).sort_by("doc_id"), write_uuid, counter
         )
 
     return write_rows

@@ -30,6 +30,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import wait
 
 from catalogs.commit import RunSummary, commit_run
+from catalogs.data_files import (
+    PendingWrites,
+    WriteTarget,
+    WrittenFiles,
+    staged_groups,
+    write_staged_group,
+)
 from curation.pipeline import (
     STAGES,
     DedupPlan,
@@ -429,6 +436,34 @@ def finish_steps(
     return [r.output for r in results]
 
 
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2, task_run_name="commit-write")
+def write_group_task(target: WriteTarget, group: list[Path]) -> WrittenFiles:
+    """One group of the final batches as data files of the version (on a worker)."""
+    return write_staged_group(target, group)
+
+
+def write_version_files(
+    batches: list[Path], settings: CatalogSettings, spec: DatasetSpec, run_id: str
+) -> PendingWrites | None:
+    """The version's data files, one task per group of final batches on the runner's workers,
+    started now; the commit reconciles the ledger while they write and adds their files
+    (`catalogs.data_files`).
+
+    None where the commit writes them itself: the final batches make one group (a small or
+    incremental run, where a task would cost more than it saves), or the run's version is
+    committed already.
+    """
+    from catalogs.commit import write_target
+
+    groups = staged_groups(batches)
+    if len(groups) < 2:
+        return None
+    target = write_target(settings, spec.table_name, run_id)
+    if target is None:
+        return None
+    return PendingWrites(write_group_task.map(unmapped(target), groups), target.io)
+
+
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, task_run_name="commit")
 def commit_task(final: list[Path], **kwargs: Any) -> RunSummary:
     # Idempotent per run id: a retry returns the version its first try committed.
@@ -613,17 +648,24 @@ def _stages(
     resumed = clock.resumed
     volume["commit"] = text_bytes(batches)
     with timed(timings, "commit"):
-        summary = commit_task(
-            batches,
-            spec=spec,
-            run_id=run_id,
-            paths=paths,
-            catalog_settings=settings,
-            code_version=code_version(),
-            version_name=version_name or spec.output.version,
-            started=started,
-            previous_snapshot_id=previous_snapshot_id,
-        )
+        written = write_version_files(batches, settings, spec, run_id)
+        try:
+            summary = commit_task(
+                batches,
+                spec=spec,
+                run_id=run_id,
+                paths=paths,
+                catalog_settings=settings,
+                code_version=code_version(),
+                version_name=version_name or spec.output.version,
+                started=started,
+                previous_snapshot_id=previous_snapshot_id,
+                written=written,
+            )
+        except BaseException:
+            if written is not None:
+                written.settle()
+            raise
         finish_task(
             summary,
             paths,

@@ -221,7 +221,7 @@ def _rewrite_merge_on_read(
     if combined is not None and combined.num_rows:
         added = write_data_files(
             table.metadata,
-            table,
+            table.io,
             combined.sort_by("doc_id") if "doc_id" in combined.column_names else combined,
             uuid.uuid4(),
             itertools.count(),

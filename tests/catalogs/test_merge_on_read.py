@@ -232,7 +232,7 @@ def test_write_data_files_for_compaction_conforms_rows(catalog):
     import uuid
 
     written = write_data_files(
-        table.metadata, table, conform(documents(["z"])), uuid.uuid4(), itertools.count()
+        table.metadata, table.io, conform(documents(["z"])), uuid.uuid4(), itertools.count()
     )
     assert written and v1.row_count == 5
 

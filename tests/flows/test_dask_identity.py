@@ -18,8 +18,10 @@ import pyarrow as pa
 import pytest
 
 import curation
+from catalogs import versions
 from catalogs.registry import CatalogSettings, open_catalog
-from catalogs.versions import read_ledger, read_version
+from catalogs.stats import version_stats
+from catalogs.versions import load_dataset_table, read_ledger, read_version
 from curation.spec import load_spec
 from curation.workspace import Workspace
 
@@ -110,12 +112,30 @@ def committed(workspace) -> tuple[pa.Table, pa.Table]:
     return rows, decisions
 
 
-def test_threads_and_a_two_worker_local_cluster_commit_identical_versions(tmp_path):
+def version_files_and_stats(workspace) -> tuple[int, dict]:
+    """How many writers (write ids) made the version's data files, and its stats as committed.
+
+    A commit writes all its files under one write id; each task of the workers under its own.
+    """
+    catalog = open_catalog(CatalogSettings.for_workspace(Workspace(workspace)))
+    table = load_dataset_table(catalog, "curated.identity")
+    names = [task.file.file_path.rsplit("/", 1)[-1] for task in table.scan().plan_files()]
+    writers = {name.split("-", 2)[2] for name in names}
+    stats = version_stats(catalog, "curated.identity")
+    return len(writers), {
+        k: v for k, v in stats.items() if k not in ("run_id", "created_at", "snapshot_id")
+    }
+
+
+def test_threads_and_a_two_worker_local_cluster_commit_identical_versions(tmp_path, monkeypatch):
     write_corpus(tmp_path / "corpus")
 
+    # threads: the final batches make one write group, which the commit writes itself
     threads = curation.run(
         load_spec(write_spec(tmp_path, "threads")), workspace=tmp_path / "ws-threads"
     )
+    # Dask: groups of a few batches, each written by a task on a worker, the commit adds them
+    monkeypatch.setattr(versions, "WRITE_GROUP_BYTES", 16 * 1024)
     dask = curation.run(load_spec(write_spec(tmp_path, "dask")), workspace=tmp_path / "ws-dask")
 
     assert threads.reconciliation["reconciled"] and dask.reconciliation["reconciled"]
@@ -135,3 +155,8 @@ def test_threads_and_a_two_worker_local_cluster_commit_identical_versions(tmp_pa
         )
     assert result_decisions.equals(expected_decisions)
     assert dask.reconciliation == threads.reconciliation
+    threads_writers, threads_stats = version_files_and_stats(tmp_path / "ws-threads")
+    dask_writers, dask_stats = version_files_and_stats(tmp_path / "ws-dask")
+    assert threads_writers == 1 and dask_writers > 2
+    assert dask_stats == threads_stats
+    assert dask_stats["documents"] == expected_rows.num_rows
