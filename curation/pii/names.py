@@ -68,7 +68,8 @@ european africa asia pacific atlantic university government commission authority
 exchange securities financial insurance pharmaceuticals industries enterprises hotel restaurant
 cafe bar museum gallery theatre theater library tales data public explorer southern northern
 eastern western central upper lower greater village town station nord sud consulting software
-research economic economics analytics score unlimited health healthcare
+research economic economics analytics score unlimited health healthcare investments investment
+incorporated associates advisors advisers ventures rue rua calle strasse straße
 """
 )
 # Last words that end street, place and organisation names: a NER "PERSON" ending in one of
@@ -81,6 +82,7 @@ union park parkway highway hwy heights hills hill village mill mills bridge stat
 terrace gardens grove ridge point port view valley creek lake falls inc corp corporation ltd
 llc plc gmbh co company group orchestra band club society weekly daily magazine gazette times
 tribune herald review journal news university college school institute foundation bank
+incorporated investments associates
 """
 )
 RECLASSIFIED_LABELS = frozenset({"ORG", "GPE", "FAC", "NORP", "LOC", "PRODUCT", "WORK_OF_ART"})
@@ -248,6 +250,7 @@ def ner_segments(
     covered: Iterable[tuple[int, int]] = (),
     names: frozenset[str] = frozenset(),
     dictionary: frozenset[str] = frozenset(),
+    forced: Iterable[int] = (),
 ) -> list[tuple[int, int]]:
     """Character ranges around possible names: a few words each side, within one line.
 
@@ -256,14 +259,19 @@ def ner_segments(
     `skip` (a compiled pattern) removes lines another recognizer owns, such as From/To headers.
     A capitalized word inside a `covered` span (found already by a pattern, a header or the
     lexicon) or failing `needs_ner` opens no segment: NER there could only repeat a finding.
+    A word starting at one of the `forced` offsets opens one all the same: NER's label is what
+    decides it ("to France": a place, though "France" is a dictionary word and a given name).
     """
+    forced = frozenset(forced)
     segments: list[tuple[int, int]] = []
     skipped_line = -1
     spans = sorted(covered)
     starts = [a for a, _ in spans]
     reach = list(itertools.accumulate((b for _, b in spans), max))
     for match in CANDIDATE_RE.finditer(text):
-        if not _needs_ner_cached(match.group(), common, names, dictionary):
+        if match.start() not in forced and not _needs_ner_cached(
+            match.group(), common, names, dictionary
+        ):
             continue
         k = bisect.bisect_right(starts, match.start()) - 1
         if k >= 0 and reach[k] >= match.end():
@@ -292,21 +300,51 @@ def ner_segments(
     return segments
 
 
+_TRAILING_LOWER_RE = re.compile(r"(?:[ \t]+(?:[a-z]+|['’]s))+$")
+
+
+def strip_trailing_lower(value: str) -> str:
+    """`value` without the lower-case words at its end: NER's "Dobrosław Tomaszewski of"
+    (before "of Fernandez Inc.") is judged as the name it holds.
+
+    >>> strip_trailing_lower("Dobrosław Tomaszewski of")
+    'Dobrosław Tomaszewski'
+    """
+    return _TRAILING_LOWER_RE.sub("", value)
+
+
 def clean_person_span(text: str, start: int, end: int, common: frozenset[str]):
-    """Trim a NER PERSON span to its name tokens, or None for a known false positive."""
+    """Trim a NER PERSON span to its name tokens, or None for a known false positive.
+
+    Numbers and dashes in front of the name are a list item's label, not part of the name:
+    "Item 4 - Don Powell 's query" keeps "Don Powell". A digit, "@" or "/" from the first
+    name token on rejects the span (ids, addresses, "Tracy+20Flynn").
+
+    >>> text = "Item 4 - Don Powell 's query"
+    >>> a, b = clean_person_span(text, 0, 22, frozenset({"item"}))
+    >>> text[a:b]
+    'Don Powell'
+    """
     value = text[start:end]
-    if any(c.isdigit() for c in value) or "@" in value or "/" in value:
+    if "@" in value or "/" in value:
         return None
     if any(LANG.is_department_word(word) for word in value.split()):
         return None  # "Customer Success", "Service Client": a team signs, not a person
-    tokens = [m for m in CANDIDATE_RE.finditer(value) if m.group().lower() not in common]
+    label = _LIST_LABEL_RE.match(value)
+    skip = label.end() if label else 0
+    tokens = [m for m in CANDIDATE_RE.finditer(value, skip) if m.group().lower() not in common]
     if not tokens or value.split()[-1].lower().rstrip(".,") in SUFFIX_WORDS:
         return None
     # Keep from the first to the last name token: drops "Thanks" in "Thanks Heather".
     lo, hi = tokens[0].start(), tokens[-1].end()
-    if hi - lo < 2:
+    if hi - lo < 2 or any(c.isdigit() for c in value[skip:]):
         return None
     return start + lo, start + hi
+
+
+# A list item's label in front of a name: a word or two, a number and a separator
+# ("Item 4 - ", "No. 2: ", "3) ").
+_LIST_LABEL_RE = re.compile(r"(?:[^\W\d_]+\.?[ \t]+){0,2}\d+[.)]?[ \t]*[-–:)][ \t]*")
 
 
 LOWER_TOKEN_RE = re.compile(r"(?<![\w'’-])[^\W\d_A-Z]{3,}(?![\w'’-])")
@@ -342,10 +380,28 @@ def local_part_tokens(text: str, spans: Iterable[tuple[int, int]], common: froze
         at = text.find("@", start, end)
         if at == -1:
             continue
-        for piece in re.split(r"[._+'\-\d]+", text[start:at]):
+        for piece in re.split(r"[\W_\d]+", _decoded_local_part(text[start:at])):
             if len(piece) >= 3 and piece.isalpha() and piece.lower() not in common:
                 found.add(piece.capitalize())
     return found
+
+
+_IMCEA_CODE_RE = re.compile(r"\+([0-9A-F]{2})")
+
+
+def _decoded_local_part(local: str) -> str:
+    """An Exchange-encapsulated address (IMCEA: "+20" a space, "+40" an "@") decoded and cut
+    at its own "@": the domain it wraps ("+40ENRON") is no name.
+
+    >>> _decoded_local_part("IMCEANOTES-Tracy+20Flynn+20+3Ctscott+40radstrat+2Ecom+3E+40ENRON")
+    'IMCEANOTES-Tracy Flynn <tscott'
+    >>> _decoded_local_part("heather.dunton")
+    'heather.dunton'
+    """
+    if "+40" not in local:
+        return local
+    decoded = _IMCEA_CODE_RE.sub(lambda m: chr(int(m.group(1), 16)), local)
+    return decoded.partition("@")[0]
 
 
 # Maximal runs of letters and digits (what `str.isalnum` accepts, `\w` without "_").
@@ -557,6 +613,28 @@ def _unknown_after_place_word(text: str, span, names: frozenset[str]) -> bool:
 
 
 PLACE_CUE_RE = re.compile(r"\b(?:in|at|to|from|into|visit|visited|near)[ \t]+$")
+# Before a place more than before a person: a place preposition, or "of" after a capitalized
+# word ("Power Pool of Alberta", "University of Houston").
+PLACE_BEFORE_RE = re.compile(
+    r"(?:\b(?:in|at|to|from|into|visit|visited|near)|[A-Z][\w'’-]*[ \t]+of)[ \t]+$"
+)
+
+
+def needs_place_check(text: str, span) -> bool:
+    """Whether NER must still read a weak PERSON span: a lone known given name ("Houston",
+    "Alberta", "Florence" are places too) right after a place preposition. Only NER's label
+    for it (GPE, LOC: see `drop_non_persons`) tells the place from the person.
+
+    >>> from types import SimpleNamespace as S
+    >>> text = "Trip to Houston; ask Houston"
+    >>> [needs_place_check(text, S(entity="PERSON", start=a, end=a + 7, score=0.6)) for a in (8, 21)]
+    [True, False]
+    """
+    from curation.pii import entities as E
+
+    if span.entity != E.PERSON or span.score > WEAK_SCORE:
+        return False
+    return PLACE_BEFORE_RE.search(text, max(0, span.start - 30), span.start) is not None
 
 
 @functools.lru_cache(maxsize=2)

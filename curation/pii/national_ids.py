@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from curation.pii import entities as E
+from curation.pii import lean_imports
 
 # Regex flags for every pattern: case matters (upper-case country codes, NINO letters); the
 # case-insensitive parts say so inline (`(?i:...)`, `[A-Za-z]`).
@@ -585,7 +586,7 @@ def context_near(text: str, start: int, words: Iterable[str], window: int = CONT
 @functools.cache
 def _checksum_recognizer_class() -> type:
     """The Presidio class behind every recognizer here (built once: Presidio loads lazily)."""
-    from presidio_analyzer import PatternRecognizer
+    PatternRecognizer = lean_imports.presidio("PatternRecognizer")
 
     class ChecksumRecognizer(PatternRecognizer):
         """Patterns whose matches must pass `validator`; matches of the patterns named in
@@ -634,7 +635,7 @@ def checksum_recognizer(
     context_only: Iterable[str] = (),
 ):
     """A Presidio `PatternRecognizer` for `entity` from (pattern name, regex, score) triples."""
-    from presidio_analyzer import Pattern
+    Pattern = lean_imports.presidio("Pattern")
 
     return _checksum_recognizer_class()(
         supported_entity=entity,

@@ -15,11 +15,12 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from curation.pii import entities as E
 from curation.pii import languages as L
+from curation.pii import lean_imports
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,10 @@ NAME_REST = (
     r"[a-zß-öø-ÿ\u0100-\u024f'’]{0,40}"
     r"(?:-[A-ZÀ-ÖØ-Þ\u0100-\u024f]?[a-zß-öø-ÿ\u0100-\u024f'’]{1,40}){0,3}"
 )
-NAME_TOKEN = NAME_FIRST + NAME_REST
+# A capital inside a surname after "Mc"/"Mac" or an apostrophe ("McDowell", "MacLeod",
+# "O'Brien", "D'Aveni"): without it such names split into pieces no rule reads as a name.
+NAME_INNER_CAPITAL = r"(?:(?<=M)a?c[A-Z]|(?<=[OD])['’][A-Z])?"
+NAME_TOKEN = NAME_FIRST + NAME_INNER_CAPITAL + NAME_REST
 
 
 def name_token_not_after(*before: str) -> str:
@@ -52,7 +56,7 @@ def name_token_not_after(*before: str) -> str:
     ['Ann', 'Dee-Ann']
     """
     checks = "".join(r"(?<!" + body + r"[\s\S])" for body in before)
-    return NAME_FIRST + checks + NAME_REST
+    return NAME_FIRST + checks + NAME_INNER_CAPITAL + NAME_REST
 
 
 INITIAL = r"[A-Z]\.?"
@@ -301,6 +305,200 @@ SPEAKER_RE = re.compile(
 )
 
 
+# Head words of job titles, as signature and contact blocks write them under a name.
+JOB_TITLE_WORDS = (
+    "manager",
+    "director",
+    "assistant",
+    "engineer",
+    "analyst",
+    "president",
+    "officer",
+    "specialist",
+    "coordinator",
+    "consultant",
+    "counsel",
+    "attorney",
+    "administrator",
+    "representative",
+    "associate",
+    "executive",
+    "supervisor",
+    "driver",
+    "trader",
+    "ceo",
+    "cfo",
+    "cto",
+    "coo",
+    "vp",
+    "partner",
+    "accountant",
+    "clerk",
+    "secretary",
+    "lawyer",
+    "developer",
+    "designer",
+    "architect",
+    "scientist",
+    "technician",
+    "advisor",
+    "adviser",
+    "planner",
+    "scheduler",
+    "controller",
+    "treasurer",
+    "chairman",
+    "founder",
+    "intern",
+    "professor",
+    "recruiter",
+    "economist",
+    "geologist",
+    "paralegal",
+    "receptionist",
+    "gerente",
+    "directeur",
+    "directrice",
+    "directora",
+    "direttore",
+    "direttrice",
+    "geschäftsführer",
+    "geschäftsführerin",
+    "leiter",
+    "leiterin",
+    "sachbearbeiter",
+    "sachbearbeiterin",
+    "responsable",
+    "adviseur",
+)
+# A line that holds only a name (two to four words, particles and initials allowed), then,
+# right below or after one blank line, a short line with a job title: a signature or contact
+# block ("Michelle Lokay / Account Director", "Maika van de Noort / Employment manager").
+TITLED_NAME_LINE_RE = re.compile(
+    r"^[ \t>]*(?P<name>"
+    + NAME_TOKEN
+    + r"(?:[ \t]+(?:"
+    + INITIAL
+    + r"|"
+    + NAME_PART
+    + r")){1,3})[ \t]*,?[ \t]*\r?\n(?:[ \t>]*\r?\n)?[ \t>]*"
+    r"(?=[^\n.!?]{0,50}\b(?i:" + "|".join(JOB_TITLE_WORDS) + r")\b[^\n.!?]{0,50}$)",
+    re.MULTILINE,
+)
+
+
+# A name addressed at the start of a sentence, before a request or a question ("Warrane, can
+# I speak to your boss?", "Okonkwo, please send ...").
+VOCATIVE_RE = re.compile(
+    r"(?:^|(?<=[.!?][ \t]))[ \t>]*(?P<name>"
+    + NAME_TOKEN
+    + r"),[ \t]+(?=(?:can|could|would|will|please|do|did|are|have|I|we|you)\b)",
+    re.MULTILINE,
+)
+# Kin and household words: "Asya's kid", "Okafor's wife" name a person's family.
+KIN_WORDS = (
+    "kid",
+    "kids",
+    "son",
+    "sons",
+    "daughter",
+    "daughters",
+    "wife",
+    "husband",
+    "mother",
+    "mom",
+    "mum",
+    "father",
+    "dad",
+    "brother",
+    "sister",
+    "boyfriend",
+    "girlfriend",
+    "baby",
+    "children",
+    "parents",
+    "grandmother",
+    "grandfather",
+    "aunt",
+    "uncle",
+    "cousin",
+    "fiancé",
+    "fiancée",
+    "fiance",
+    "fiancee",
+    "nephew",
+    "niece",
+)
+POSSESSIVE_KIN_RE = re.compile(
+    r"(?P<name>"
+    + name_token_not_after(r"[\w@./]")
+    + r")['’]s[ \t]+(?:"
+    + "|".join(KIN_WORDS)
+    + r")\b"
+)
+
+
+def titled_name_line_recognizer(
+    common_words: frozenset[str],
+    reject_words: frozenset[str],
+    dictionary: Callable[[], frozenset[str]],
+    names: frozenset[str],
+):
+    """A name on its own line above a job title (see `TITLED_NAME_LINE_RE`)."""
+    return name_like_recognizer(
+        "TitledNameLine", TITLED_NAME_LINE_RE, 0.8, common_words, reject_words, dictionary, names
+    )
+
+
+def name_like_recognizer(
+    name: str,
+    pattern: re.Pattern[str],
+    score: float,
+    common_words: frozenset[str],
+    reject_words: frozenset[str],
+    dictionary: Callable[[], frozenset[str]],
+    names: frozenset[str],
+):
+    """Group `name` of `pattern` when every word of it is name-like.
+
+    Name-like: no common word, no organisation or place word (`reject_words`), no job title
+    word, and a known name (`names`, casefolded) or no dictionary word (`dictionary`, read on
+    first use): "Quarterly Results" above "Sales Director" is a heading, "Einojuhani Pyysalo"
+    above "Bus driver" a person; "Finally, can we" is no vocative, "Warrane, can I" is.
+    """
+    LocalRecognizer, RecognizerResult = lean_imports.presidio("LocalRecognizer", "RecognizerResult")
+
+    def name_like(word: str) -> bool:
+        lower = word.casefold().rstrip(".")
+        if len(lower) == 1 or is_particle(lower):
+            return True
+        if lower in common_words or lower in reject_words or lower in JOB_TITLE_WORDS:
+            return False
+        return lower in names or not _in_dictionary(lower, dictionary())
+
+    class NameLikeRecognizer(LocalRecognizer):
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            results = []
+            for match in pattern.finditer(text):
+                words = match.group("name").split()
+                if all(name_like(w) for w in words) and any(len(w) > 2 for w in words):
+                    start, end = match.span("name")
+                    results.append(RecognizerResult(E.PERSON, start, end, score))
+            return results
+
+    return NameLikeRecognizer(supported_entities=[E.PERSON], name=name)
+
+
+def _in_dictionary(word: str, dictionary: frozenset[str]) -> bool:
+    """`names.in_dictionary` (imported late: `names` imports this module)."""
+    from curation.pii.names import in_dictionary
+
+    return in_dictionary(word, dictionary)
+
+
 def word_set(blob: str) -> frozenset[str]:
     """The whitespace-separated words of `blob` (word lists written as text blocks)."""
     return frozenset(blob.split())
@@ -320,23 +518,42 @@ SPEAKER_ROLES = word_set(
 )
 
 
+# A name no list holds must look like one to label a speaker: one capital, then three or more
+# small letters ("Ubul", not "X-From", "CC", "Re").
+PLAIN_NAME_RE = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]{3,}")
+# Words of header and form fields in any language ("From", "Betreff", "Body").
+HEADER_WORDS = frozenset(
+    w.casefold() for field in L.every(L.HEADER_FIELDS) for w in re.findall(r"[^\W\d_]+", field)
+) | word_set("body message text header footer")
+
+
 def speaker_name_recognizer(
-    names: frozenset[str], common_words, reject_words: frozenset[str] = frozenset()
+    names: frozenset[str],
+    common_words,
+    reject_words: frozenset[str] = frozenset(),
+    dictionary: Callable[[], frozenset[str]] | None = None,
 ):
     """Speaker labels of a dialogue: a text with two or more different labels (one is not a
     dialogue; "Note: This" is a field) names its speakers, when the label is a known given
     name or surname (`names`, casefolded). "Python: Yes / Java: No" is a field list, not a
     dialogue; roles ("User:", "Bot:"), common words and organisation or place words never
-    count."""
-    from presidio_analyzer import LocalRecognizer, RecognizerResult
+    count. Once one label is a known name, the others may be names no list holds ("Ubul:"
+    beside "Nicole:"), if they are no word of `dictionary` (read on first use) either."""
+    LocalRecognizer, RecognizerResult = lean_imports.presidio("LocalRecognizer", "RecognizerResult")
 
-    def is_speaker(value: str) -> bool:
+    def is_label(value: str) -> bool:
         lower = value.casefold()
         return (
-            lower in names
-            and lower not in SPEAKER_ROLES
-            and lower not in common_words
-            and lower not in reject_words
+            lower not in SPEAKER_ROLES and lower not in common_words and lower not in reject_words
+        )
+
+    def is_unknown_name(value: str) -> bool:
+        lower = value.casefold()
+        return (
+            dictionary is not None
+            and PLAIN_NAME_RE.fullmatch(value) is not None
+            and lower not in HEADER_WORDS
+            and lower not in dictionary()
         )
 
     class SpeakerNameRecognizer(LocalRecognizer):
@@ -344,10 +561,17 @@ def speaker_name_recognizer(
             pass
 
         def analyze(self, text, entities, nlp_artifacts=None):
-            labels = [m for m in SPEAKER_RE.finditer(text) if is_speaker(m.group("name"))]
-            if len({m.group("name") for m in labels}) < 2:
+            labels = [m for m in SPEAKER_RE.finditer(text) if is_label(m.group("name"))]
+            known = [m for m in labels if m.group("name").casefold() in names]
+            if known:
+                known += [
+                    m
+                    for m in labels
+                    if m.group("name").casefold() not in names and is_unknown_name(m.group("name"))
+                ]
+            if len({m.group("name") for m in known}) < 2:
                 return []
-            return [RecognizerResult(E.PERSON, m.start("name"), m.end("name"), 0.7) for m in labels]
+            return [RecognizerResult(E.PERSON, m.start("name"), m.end("name"), 0.7) for m in known]
 
     return SpeakerNameRecognizer(supported_entities=[E.PERSON], name="SpeakerName")
 
@@ -517,7 +741,7 @@ def context_before(text: str, start: int, words: Iterable[str], window: int = 35
 
 
 def _pattern(name: str, regex: str, score: float):
-    from presidio_analyzer import Pattern
+    Pattern = lean_imports.presidio("Pattern")
 
     return Pattern(name=name, regex=regex, score=score)
 
@@ -550,7 +774,7 @@ def marked_lines(text: str, marker: str) -> list[tuple[int, int]]:
 
 def email_recognizer():
     """E-mail addresses, lenient on local parts (`k..allen@`), plus X.400 mailbox paths."""
-    from presidio_analyzer import PatternRecognizer
+    PatternRecognizer = lean_imports.presidio("PatternRecognizer")
 
     class CurateEmailRecognizer(PatternRecognizer):
         """Presidio's pattern matching, its results and their order, at a fraction of the cost.
@@ -564,8 +788,9 @@ def email_recognizer():
 
         def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
             import regex
-            from presidio_analyzer import RecognizerResult
-            from presidio_analyzer.pattern_recognizer import REGEX_TIMEOUT_SECONDS
+
+            RecognizerResult = lean_imports.presidio("RecognizerResult")
+            REGEX_TIMEOUT_SECONDS = lean_imports.presidio("REGEX_TIMEOUT_SECONDS")
 
             flags = regex_flags or self.global_regex_flags
             # (start, end, score) -> the first pattern that found it, as Presidio's set keeps
@@ -643,7 +868,7 @@ def _without_contained(found) -> list[tuple[int, int, float]]:
 
 
 def street_address_recognizer():
-    from presidio_analyzer import PatternRecognizer
+    PatternRecognizer = lean_imports.presidio("PatternRecognizer")
 
     return PatternRecognizer(
         supported_entity=E.STREET_ADDRESS,
@@ -666,7 +891,7 @@ def address_in_context_recognizer():
 
 
 def personal_url_recognizer():
-    from presidio_analyzer import PatternRecognizer
+    PatternRecognizer = lean_imports.presidio("PatternRecognizer")
 
     return PatternRecognizer(
         supported_entity=E.PERSONAL_URL,
@@ -680,7 +905,7 @@ def context_required_recognizer(
     entity: str, name: str, regexes: Sequence[str], context, score, flags: int | None = None
 ):
     """A pattern recognizer that reports a match only after one of its context words."""
-    from presidio_analyzer import PatternRecognizer
+    PatternRecognizer = lean_imports.presidio("PatternRecognizer")
 
     class ContextRequiredRecognizer(PatternRecognizer):
         def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
@@ -705,7 +930,8 @@ def date_of_birth_recognizer():
 def phone_recognizer(regions: Sequence[str]):
     """International phone numbers: a cheap candidate regex, confirmed by `phonenumbers`."""
     import phonenumbers
-    from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+    LocalRecognizer, RecognizerResult = lean_imports.presidio("LocalRecognizer", "RecognizerResult")
 
     class CuratePhoneRecognizer(LocalRecognizer):
         def load(self) -> None:
@@ -787,7 +1013,7 @@ def header_name_recognizer(
     a run counts only when it holds a known name (see `has_known_name`).
     """
     fields = HEADER_FIELD_RE if field_re is None else field_re
-    from presidio_analyzer import LocalRecognizer, RecognizerResult
+    LocalRecognizer, RecognizerResult = lean_imports.presidio("LocalRecognizer", "RecognizerResult")
 
     # Not names: <addresses>, anything with an @, Lotus Notes paths ("/ HOU / ECT@ECT"),
     # [bracketed] organisations and quotes.
@@ -804,11 +1030,13 @@ def header_name_recognizer(
             for header in fields.finditer(text):
                 value = header.group("value")
                 offset = header.start("value")
-                masked = mask_re.sub(lambda m: " " * len(m.group()), value)
+                masked = mask_re.sub(_mask_header_part, value)
                 for run in run_re.finditer(masked):
                     # "The New York Times", "Benefits Service Center": senders, not people.
                     words = re.split(r"[\s,]+", run.group().lower())
                     if any(w.rstrip(".") in reject_words for w in words):
+                        continue
+                    if _list_or_team_prefix(masked, run.start()):
                         continue
                     if not has_known_name(run.group(), names, common_words):
                         continue
@@ -823,6 +1051,37 @@ def header_name_recognizer(
             return results
 
     return HeaderNameRecognizer(supported_entities=[E.PERSON], name="HeaderNameRecognizer")
+
+
+def _mask_header_part(match: re.Match[str]) -> str:
+    """What a masked part of a header value becomes: quotes a space (a name's apostrophe,
+    "Paul Y'Barbo", still joins its words), anything else (addresses, Notes paths) a character
+    no run of names crosses: "Gulay Soykok / ENRON@enronXgate , Sean Riordan" holds two
+    names, not one span over the mail system's path."""
+    value = match.group()
+    return " " if value in "\"'" else "\0" * len(value)
+
+
+# Marks a distribution list in an address header ("DL - IT Calgary", "DG Sales Europe").
+LIST_MARKERS = word_set("dl dg pdl")
+_ENTRY_START_RE = re.compile(r"[;,][^;,]*$")
+
+
+def _list_or_team_prefix(value: str, at: int) -> bool:
+    """Whether the header entry holding a run starts with a distribution-list marker or a
+    department word before it: "DL - IT Calgary" is a mailing list named after a place.
+
+    >>> _list_or_team_prefix("Zufferli , John ; DL - IT Calgary", 28)
+    True
+    >>> _list_or_team_prefix("Zufferli , John ; Ann Lee", 18)
+    False
+    """
+    found = _ENTRY_START_RE.search(value, 0, at)
+    prefix = value[found.start() + 1 if found else 0 : at]
+    return any(
+        w.lower() in LIST_MARKERS or L.is_department_word(w)
+        for w in re.findall(r"[^\W\d_]+", prefix)
+    )
 
 
 def _trim_common(run: str, common_words: frozenset[str]) -> tuple[int, int] | None:
@@ -875,7 +1134,7 @@ def group_name_recognizer(
     (organisation and place words) is not a person; with `names`, a capture must hold a known
     name (see `has_known_name`).
     """
-    from presidio_analyzer import LocalRecognizer, RecognizerResult
+    LocalRecognizer, RecognizerResult = lean_imports.presidio("LocalRecognizer", "RecognizerResult")
 
     class GroupNameRecognizer(LocalRecognizer):
         def load(self) -> None:
@@ -904,7 +1163,7 @@ def group_name_recognizer(
 
 def deny_list_recognizer(entity: str, values: Sequence[str], *, case_sensitive: bool, score=1.0):
     """Exact terms (an employee directory, customer names): Presidio's deny-list recognizer."""
-    from presidio_analyzer import PatternRecognizer
+    PatternRecognizer = lean_imports.presidio("PatternRecognizer")
 
     terms = sorted({v.strip() for v in values if v.strip()}, key=len, reverse=True)
     return PatternRecognizer(
@@ -918,7 +1177,7 @@ def deny_list_recognizer(entity: str, values: Sequence[str], *, case_sensitive: 
 
 def custom_pattern_recognizer(spec, index: int):
     """A recognizer declared in the spec (`pii.recognizers[i]`)."""
-    from presidio_analyzer import PatternRecognizer
+    PatternRecognizer = lean_imports.presidio("PatternRecognizer")
 
     flags = FLAGS if spec.case_sensitive else FLAGS | re.IGNORECASE
     patterns = [_pattern(f"custom_{index}_{i}", p, spec.score) for i, p in enumerate(spec.patterns)]
@@ -965,7 +1224,7 @@ CARD_PREFIXES = ("2", "3", "4", "5", "6", "1800", "0604")
 
 def credit_card_recognizer():
     """Card numbers of 12-19 digits with a known issuer prefix and a valid Luhn checksum."""
-    from presidio_analyzer import PatternRecognizer
+    PatternRecognizer = lean_imports.presidio("PatternRecognizer")
 
     class CardRecognizer(PatternRecognizer):
         def validate_result(self, pattern_text: str) -> bool:
@@ -987,7 +1246,7 @@ def credit_card_recognizer():
 
 def iban_recognizer():
     """Presidio's IBAN recognizer (country formats + mod-97), also for lower-case IBANs."""
-    from presidio_analyzer.predefined_recognizers import IbanRecognizer
+    IbanRecognizer = lean_imports.presidio("IbanRecognizer")
 
     class CaseInsensitiveIban(IbanRecognizer):
         # The engine's RE2 prefilter must ignore case: the patterns read the upper-cased text.
@@ -1005,7 +1264,7 @@ def iban_recognizer():
 @functools.cache
 def stock_recognizers() -> dict[str, object]:
     """Presidio's own recognizers for the checksummed or fixed-format types."""
-    from presidio_analyzer.predefined_recognizers import IpRecognizer
+    IpRecognizer = lean_imports.presidio("IpRecognizer")
 
     return {
         E.CREDIT_CARD: credit_card_recognizer(),
