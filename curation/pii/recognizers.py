@@ -1064,7 +1064,6 @@ def _mask_header_part(match: re.Match[str]) -> str:
 
 # Marks a distribution list in an address header ("DL - IT Calgary", "DG Sales Europe").
 LIST_MARKERS = word_set("dl dg pdl")
-_ENTRY_START_RE = re.compile(r"[;,][^;,]*$")
 
 
 def _list_or_team_prefix(value: str, at: int) -> bool:
@@ -1076,8 +1075,10 @@ def _list_or_team_prefix(value: str, at: int) -> bool:
     >>> _list_or_team_prefix("Zufferli , John ; Ann Lee", 18)
     False
     """
-    found = _ENTRY_START_RE.search(value, 0, at)
-    prefix = value[found.start() + 1 if found else 0 : at]
+    # the entry starts after the last separator before `at` (a backward search: a regex
+    # anchored at `at` would try every earlier position, quadratic in a long header)
+    start = max(value.rfind(";", 0, at), value.rfind(",", 0, at))
+    prefix = value[start + 1 : at]
     return any(
         w.lower() in LIST_MARKERS or L.is_department_word(w)
         for w in re.findall(r"[^\W\d_]+", prefix)
