@@ -14,6 +14,7 @@ are orphans of the table's data folder, as are those of a commit that failed in 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import uuid
 from collections.abc import Sequence
@@ -34,14 +35,24 @@ if TYPE_CHECKING:
     from pyiceberg.table.metadata import TableMetadata
 
 
-@dataclass(frozen=True)
 class WriteTarget:
     """What a worker needs to write data files of a table: its metadata (with the properties
     the commit sets, `TABLE_PROPERTIES`) and its file IO. Both pickle, so a Dask worker gets
-    them with its task and never opens the catalog."""
+    them with its task and never opens the catalog.
 
-    metadata: TableMetadata
-    io: FileIO
+    A plain class on purpose, not a dataclass: an orchestrator walks a task's dataclass and
+    pydantic parameters looking for futures, and the table metadata holds values (pyiceberg
+    records) that such a walk fails on.
+    """
+
+    __slots__ = ("io", "metadata")
+
+    def __init__(self, metadata: TableMetadata, io: FileIO) -> None:
+        self.metadata = metadata
+        self.io = io
+
+    def __repr__(self) -> str:
+        return f"WriteTarget({self.metadata.location!r})"
 
     @classmethod
     def of(cls, table: Table) -> WriteTarget:
@@ -131,6 +142,7 @@ class PendingWrites:
         self._futures = list(futures)
         self._io = io
         self._written: list[WrittenFiles] | None = None
+        self._failure: BaseException | None = None
 
     @classmethod
     def done(cls, written: Sequence[WrittenFiles], io: FileIO) -> PendingWrites:
@@ -142,11 +154,14 @@ class PendingWrites:
     def result(self) -> list[WrittenFiles]:
         """Every group's files, once all are written; if a group failed, the files of the
         others are deleted and its failure is raised."""
+        if self._failure is not None:  # a retried commit: the files are gone already
+            raise self._failure
         if self._written is None:
             written, failures = self._settle()
             if failures:
+                self._failure = failures[0]
                 delete_written(self._io, written)
-                raise failures[0]
+                raise self._failure
             self._written = written
         return self._written
 
@@ -178,4 +193,5 @@ def delete_written(io: FileIO, written: Sequence[WrittenFiles]) -> None:
     commit), so they do not stay as orphans of the table's data folder."""
     for part in written:
         for data_file in part.data_files:
-            io.delete(data_file.file_path)
+            with contextlib.suppress(FileNotFoundError):
+                io.delete(data_file.file_path)

@@ -138,9 +138,12 @@ def test_a_failed_group_fails_the_writes_and_its_siblings_files_go(tmp_path):
     futures.insert(1, failed)
     files = files_of(futures)
     assert len(files) == 3 and all(p.exists() for p in files)
+    pending = PendingWrites(futures, io)
     with pytest.raises(OSError, match="disk full"):
-        PendingWrites(futures, io).result()
+        pending.result()
     assert not any(p.exists() for p in files)
+    with pytest.raises(OSError, match="disk full"):  # a retried commit sees the same failure
+        pending.result()
 
 
 def test_writes_a_commit_refuses_are_deleted_and_settled_ones_stay(tmp_path):

@@ -134,8 +134,12 @@ def test_threads_and_a_two_worker_local_cluster_commit_identical_versions(tmp_pa
     threads = curation.run(
         load_spec(write_spec(tmp_path, "threads")), workspace=tmp_path / "ws-threads"
     )
-    # Dask: groups of a few batches, each written by a task on a worker, the commit adds them
+    # groups of a few batches, each written by a task (in a thread, then on a Dask worker),
+    # the commit adds their files
     monkeypatch.setattr(versions, "WRITE_GROUP_BYTES", 16 * 1024)
+    grouped = curation.run(
+        load_spec(write_spec(tmp_path, "threads")), workspace=tmp_path / "ws-grouped"
+    )
     dask = curation.run(load_spec(write_spec(tmp_path, "dask")), workspace=tmp_path / "ws-dask")
 
     assert threads.reconciliation["reconciled"] and dask.reconciliation["reconciled"]
@@ -159,4 +163,9 @@ def test_threads_and_a_two_worker_local_cluster_commit_identical_versions(tmp_pa
     dask_writers, dask_stats = version_files_and_stats(tmp_path / "ws-dask")
     assert threads_writers == 1 and dask_writers > 2
     assert dask_stats == threads_stats
+    assert grouped.reconciliation == threads.reconciliation
+    grouped_rows, grouped_decisions = committed(tmp_path / "ws-grouped")
+    assert grouped_rows.equals(expected_rows) and grouped_decisions.equals(expected_decisions)
+    grouped_writers, grouped_stats = version_files_and_stats(tmp_path / "ws-grouped")
+    assert grouped_writers > 2 and grouped_stats == threads_stats
     assert dask_stats["documents"] == expected_rows.num_rows
