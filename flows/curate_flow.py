@@ -449,12 +449,15 @@ def write_version_files(
     started now; the commit reconciles the ledger while they write and adds their files
     (`catalogs.data_files`).
 
-    None where the commit writes them itself: the final batches make one group (a small or
-    incremental run, where a task would cost more than it saves), or the run's version is
-    committed already.
+    None where the commit writes them itself: on the threads runner (its tasks would write in
+    the flow's own process, holding two groups at once where the commit holds one), where the
+    final batches make one group (a small or incremental run, where a task would cost more
+    than it saves), or where the run's version is committed already.
     """
     from catalogs.commit import write_target
 
+    if spec.runner.type != "dask":
+        return None
     groups = staged_groups(batches)
     if len(groups) < 2:
         return None
