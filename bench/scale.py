@@ -120,6 +120,20 @@ row group at a time):
 
 Flow peak per phase (MiB), 50k / 200k: quality 664 / 757, dedup 697 / 811, pii 666 / 732,
 commit 965 / 1,062 (the commit itself; the known inputs and the index stay below it).
+
+Later the same day (21:04-21:14, quiet), after the version's data files moved to the Dask
+workers (`catalogs.data_files`: one task per 64 MiB group of final batches, started before the
+commit, which reconciles and appends the ledger meanwhile) and PII gained name rules (about 5%
+dearer in patterns-only mode), `--runner dask --workers 1 --also-workers 2`: at 20,000 docs
+99.7 s -> 62.3 s, CLI 200.6 -> 320.9 docs/s (**1.60x**), flow 1.67x, load mean 1.41 / 1.89 (the
+final batches make one group there, so the commit is the same); at 50,000 docs 226.8 s ->
+134.8 s, CLI 220.5 -> 370.9 docs/s (**1.68x**), flow 226.6 -> 387.8 (1.71x), load mean 1.16 /
+2.82, CPU s workers / flow / server 214.8 / 28.3 / 8.4 and 207.5 / 26.7 / 6.8; the flow
+process's peak RSS fell to 555 / 564 MiB (it no longer reads the documents at the commit).
+Threads (the commit writes its groups itself there, one at a time), 21:58-22:11, quiet:
+50,000 docs 307.7 / 315.0 docs/s (CLI / flow), flow peak 985 MiB; 200,000 docs 307.1 / 308.9
+docs/s, flow peak 1,080 MiB (1.10x), staging peak 1,183 MiB, warehouse 161.3 MiB; both
+reconciled.
 """
 
 from __future__ import annotations
