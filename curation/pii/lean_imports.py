@@ -17,6 +17,7 @@ Any failure (another layout of either package) falls back to the ordinary import
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import importlib.util
@@ -24,6 +25,7 @@ import logging
 import sys
 import threading
 import types
+from collections.abc import Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -81,29 +83,53 @@ def spacy() -> types.ModuleType:
         return module
 
 
-def _spacy_without_cli() -> None:
-    spec = importlib.util.find_spec("spacy")
+def _package_root(package: str) -> str:
+    """The folder of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError("spacy is not installed as a package")
-    root = list(spec.submodule_search_locations)[0]
+        raise ImportError(f"{package} is not installed as a package")
+    return list(spec.submodule_search_locations)[0]
+
+
+@contextlib.contextmanager
+def _standing_in(package: str) -> Iterator[dict[str, types.ModuleType]]:
+    """Stand-in modules of `package` while the block imports: the caller puts them in the
+    yielded dict (and `sys.modules`); they leave `sys.modules` when the block ends, and if it
+    raises, every module of `package` it imported leaves too, so that the ordinary import
+    starts from scratch."""
     before = set(sys.modules)
-    cli = types.ModuleType("spacy.cli")
-    cli.__path__ = [f"{root}/cli"]
-    info = types.ModuleType("spacy.cli.info")
-    info.info = _spacy_info  # type: ignore[attr-defined]
-    stand_ins = {"spacy.cli": cli, "spacy.cli.info": info}
-    sys.modules.update(stand_ins)
+    stand_ins: dict[str, types.ModuleType] = {}
     try:
-        import spacy  # noqa: F401
+        yield stand_ins
     except Exception:
         for name in set(sys.modules) - before:
-            if name == "spacy" or name.startswith("spacy."):
+            if name == package or name.startswith(package + "."):
                 del sys.modules[name]
         raise
     finally:
         for name, module in stand_ins.items():
             if sys.modules.get(name) is module:
                 del sys.modules[name]
+
+
+def _stand_in(
+    stand_ins: dict[str, types.ModuleType], name: str, path: str | None = None
+) -> types.ModuleType:
+    """An empty module `name` in `sys.modules` (a package reading submodules from `path`)."""
+    module = types.ModuleType(name)
+    if path is not None:
+        module.__path__ = [path]
+    sys.modules[name] = stand_ins[name] = module
+    return module
+
+
+def _spacy_without_cli() -> None:
+    root = _package_root("spacy")
+    with _standing_in("spacy") as stand_ins:
+        cli = _stand_in(stand_ins, "spacy.cli", f"{root}/cli")
+        info = _stand_in(stand_ins, "spacy.cli.info")
+        info.info = _spacy_info  # type: ignore[attr-defined]
+        import spacy  # noqa: F401
     if getattr(sys.modules["spacy"], "cli", None) is cli:
         del sys.modules["spacy"].cli  # `spacy.cli` now imports the real package
 
@@ -132,24 +158,13 @@ def _ordinary() -> types.SimpleNamespace:
 
 
 def _without_package_init() -> types.SimpleNamespace:
-    spec = importlib.util.find_spec("presidio_analyzer")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("presidio_analyzer is not installed as a package")
-    root = list(spec.submodule_search_locations)[0]
-    before = set(sys.modules)
-    stand_ins: dict[str, types.ModuleType] = {}
-
-    def stand_in(name: str, folder: str) -> types.ModuleType:
-        module = types.ModuleType(name)
-        module.__path__ = [f"{root}/{folder}" if folder else root]
-        sys.modules[name] = stand_ins[name] = module
-        return module
-
-    try:
-        package = stand_in("presidio_analyzer", "")
-        nlp_engine = stand_in("presidio_analyzer.nlp_engine", "nlp_engine")
-        stand_in("presidio_analyzer.predefined_recognizers", "predefined_recognizers")
-        stand_in(_GENERIC, "predefined_recognizers/generic")
+    root = _package_root("presidio_analyzer")
+    with _standing_in("presidio_analyzer") as stand_ins:
+        package = _stand_in(stand_ins, "presidio_analyzer", root)
+        nlp_engine = _stand_in(stand_ins, "presidio_analyzer.nlp_engine", f"{root}/nlp_engine")
+        folder = f"{root}/predefined_recognizers"
+        _stand_in(stand_ins, "presidio_analyzer.predefined_recognizers", folder)
+        _stand_in(stand_ins, _GENERIC, f"{folder}/generic")
         found: dict[str, Any] = {}
         for submodule, names in _CORE:
             module = importlib.import_module(f"presidio_analyzer.{submodule}")
@@ -161,16 +176,6 @@ def _without_package_init() -> types.SimpleNamespace:
         ip = importlib.import_module(f"{_GENERIC}.ip_recognizer").IpRecognizer
         iban = importlib.import_module(f"{_GENERIC}.iban_recognizer").IbanRecognizer
         timeout = sys.modules["presidio_analyzer.pattern_recognizer"].REGEX_TIMEOUT_SECONDS
-    except Exception:
-        # Leave nothing half-imported behind: the ordinary import starts from scratch.
-        for name in set(sys.modules) - before:
-            if name.startswith("presidio_analyzer"):
-                del sys.modules[name]
-        raise
-    finally:
-        for name, module in stand_ins.items():
-            if sys.modules.get(name) is module:
-                del sys.modules[name]
     # The package init's own logging set-up, which the stand-ins skipped.
     logging.getLogger("presidio-analyzer").addHandler(logging.NullHandler())
     return types.SimpleNamespace(
