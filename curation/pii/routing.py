@@ -23,6 +23,9 @@ MIN_SCORE = 0.8
 # lid.176 gives them when it is this sure.
 SHORT_MIN_CHARS = 20
 SHORT_MIN_SCORE = 0.95
+# A paragraph's language is read from its first characters: lid.176 is as sure of 400 as of
+# 2,000, at a fifth of the cost.
+ID_CHARS = 400
 _BREAK_RE = re.compile(r"\n[ \t]*\n\s*")
 
 Identify = Callable[[Sequence[str]], Sequence[tuple[str, float]]]
@@ -77,13 +80,22 @@ def split_by_language(
     """
     bounds = [paragraphs(t) if len(t) >= 2 * MIN_CHARS else [(0, len(t))] for t in texts]
     asked: list[tuple[int, int]] = []
+    pieces: list[str] = []
     for i, parts in enumerate(bounds):
-        if len(parts) > 1:
-            asked += [(i, k) for k, (a, b) in enumerate(parts) if b - a >= SHORT_MIN_CHARS]
+        if len(parts) < 2:
+            continue
+        stripped = [texts[i][a:b].strip() for a, b in parts]
+        # a document is cut only where two long paragraphs differ
+        if sum(len(piece) >= MIN_CHARS for piece in stripped) < 2:
+            continue
+        for k, piece in enumerate(stripped):
+            if len(piece) >= SHORT_MIN_CHARS:
+                asked.append((i, k))
+                pieces.append(piece)
     found: dict[tuple[int, int], tuple[str, bool]] = {}
     if asked:
-        pieces = [texts[i][slice(*bounds[i][k])].strip() for i, k in asked]
-        for key, piece, (lang, score) in zip(asked, pieces, identify(pieces), strict=True):
+        heads = [piece[:ID_CHARS] for piece in pieces]
+        for key, piece, (lang, score) in zip(asked, pieces, identify(heads), strict=True):
             long = len(piece) >= MIN_CHARS
             if score >= (MIN_SCORE if long else SHORT_MIN_SCORE):
                 found[key] = (lang, long)
