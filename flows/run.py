@@ -105,6 +105,12 @@ def run_spec(
 
         if server is not None:
             import_while_starting(server)
+        if loaded.runner.type != "dask":
+            # the flow process runs the PII stage: its models load while the flow run is
+            # created and the sources are read (Dask workers load their own)
+            from curation.pii.stage import warm_in_background
+
+            warm_in_background(loaded.pii)
         watcher = _ProgressWatcher(RunPaths(ws.runs / run_id), on_progress) if on_progress else None
         if watcher:
             watcher.start()

@@ -104,13 +104,22 @@ def _national_ids() -> list[tuple[str, Any, str]]:
     return national_id_recognizers()
 
 
-@functools.cache
+# Held while a model loads: a thread that asks for a model being loaded waits for it.
+_NER_LOADING = threading.Lock()
+
+
 def load_ner(model: str):
     """The spaCy pipeline reduced to NER (and its tok2vec only when NER listens to it).
 
     Cached per process: each model loads once per worker, and only when a document of its
-    language first needs it.
+    language first needs it (or `curation.pii.stage.warm_in_background` asks for it early).
     """
+    with _NER_LOADING:
+        return _load_ner(model)
+
+
+@functools.cache
+def _load_ner(model: str):
     enforce_offline()
     spacy = lean_imports.spacy()
 

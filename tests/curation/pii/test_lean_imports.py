@@ -57,7 +57,7 @@ model = PiiConfig().ner_model_for("en")
 nlp = spacy.load(model, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer"])
 nlp.tokenizer.add_special_case("xyzzy-plugh", [{{"ORTH": "xyzzy"}}, {{"ORTH": "-plugh"}}])
 nlp.to_disk({str(tmp_path / "custom")!r})
-engine.load_ner.cache_clear()
+engine._load_ner.cache_clear()
 custom = engine.load_ner({str(tmp_path / "custom")!r})
 print([t.text for t in custom.make_doc("a xyzzy-plugh b")])
 """

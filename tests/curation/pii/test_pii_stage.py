@@ -230,3 +230,24 @@ def test_threads_that_reach_pii_together_share_one_engine():
 
     assert len({id(engine) for engine in engines}) == 1
     assert built_engines(cfg) == 1
+
+
+def test_warm_up_loads_the_redactor_and_english_model_the_stage_then_uses():
+    from curation.pii.engine import _load_ner, get_redactor
+
+    cfg = PiiConfig(score_threshold=0.41)  # a config no other test has built a redactor for
+
+    thread = pii_stage.warm_in_background(cfg)
+    assert thread is not None
+    thread.join(timeout=120)
+
+    assert not thread.is_alive()
+    assert pii_stage.get_redactor(cfg) is get_redactor(cfg)
+    loaded = _load_ner.cache_info().currsize
+    redacted, _ = redact_texts(["Please call Martina Okonkwo-Berg about the invoice."], cfg)
+    assert "Okonkwo-Berg" not in redacted[0]
+    assert _load_ner.cache_info().currsize == loaded  # the stage loaded no model again
+
+
+def test_no_warm_up_where_a_worker_pool_loads_the_engine():
+    assert pii_stage.warm_in_background(PiiConfig(processes=2)) is None
