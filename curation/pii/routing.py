@@ -2,9 +2,10 @@
 
 An English e-mail quoting a German letter, a French contract with an English annex: one language
 per document would read the German paragraph with English NER (capitalized nouns become
-people) or the English annex with French rules. Long paragraphs are identified in one batched
-call; a document whose confident paragraph languages differ is cut into runs of paragraphs of
-one language, each redacted with its own profile, and put back together. Short paragraphs
+people) or the English annex with French rules. The paragraphs of documents with at least two
+long ones are identified in one batched call (a document with one long paragraph cannot differ
+from itself); a document whose confident paragraph languages differ is cut into runs of
+paragraphs of one language, each redacted with its own profile, and put back together. Short paragraphs
 (greetings, signatures, one-line headings) take the language of the paragraph before them, or
 of the first identified one when they lead the document.
 """
