@@ -20,10 +20,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from curation.exceptions import CurationError
@@ -78,6 +79,22 @@ def _answers(url: str) -> bool:
         connection.close()
 
 
+def _prime(url: str) -> None:
+    """One API request, so the server builds its routes now (a daemon thread's wait)."""
+    import http.client
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    try:
+        connection.request("GET", parsed.path.rstrip("/") + "/admin/version")
+        connection.getresponse().read()
+    except OSError:
+        pass  # the run's own first request reports a server that does not answer
+    finally:
+        connection.close()
+
+
 @dataclass(frozen=True)
 class StartedServer:
     """A private server process that is starting or running, and the API URL it will serve."""
@@ -86,10 +103,24 @@ class StartedServer:
     process: subprocess.Popen
     # A new database the server migrates itself: kept as the template once it answers.
     new_database: Path | None = None
+    primed: threading.Event = field(default_factory=threading.Event)
 
     def answers(self) -> bool:
-        """Whether it serves requests yet (a refused connection returns at once)."""
-        return _answers(self.url)
+        """Whether it serves requests yet (a refused connection returns at once).
+
+        The first time it does, one API request is sent from a daemon thread: the server builds
+        the models of its API routes on its first request (0.6 s on 2 cores, after `/health`
+        already answers), and this way builds them while the run finishes its own start rather
+        than while the run's first request waits.
+        """
+        if not _answers(self.url):
+            return False
+        if not self.primed.is_set():
+            self.primed.set()
+            threading.Thread(
+                target=_prime, args=(self.url,), name="curate-server-prime", daemon=True
+            ).start()
+        return True
 
 
 def _prefect_app_dir() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -78,3 +79,35 @@ def test_a_private_server_registers_no_block_types(tmp_path, monkeypatch):
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
             block_types = json.loads(response.read())
     assert block_types == []
+
+
+def test_the_first_answer_sends_one_api_request_so_routes_are_built_early():
+    import http.server
+    import threading
+
+    seen: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"true")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        process = subprocess.Popen([sys.executable, "-c", "pass"])
+        server = StartedServer(f"http://127.0.0.1:{httpd.server_address[1]}/api", process)
+        assert server.answers() and server.answers()
+        deadline = time.monotonic() + 30
+        while "/api/admin/version" not in seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        httpd.shutdown()
+        process.wait()
+
+    assert sorted(seen) == ["/api/admin/version", "/api/health", "/api/health"]
