@@ -623,7 +623,7 @@ class Redactor:
         person = [(s.start, s.end) for s in spans if s.entity == E.PERSON]
         emails = [(s.start, s.end) for s in spans if s.entity == E.EMAIL_ADDRESS]
         priority = E.PRIORITY[E.PERSON] - 5
-        listed = N.coordinated_names(text, person)
+        listed = N.coordinated_names(text, person, self.name_sets[1])
         listed += N.slash_pairs(text, person, self.lexicon[0])
         tokens = N.name_tokens(text, person + listed, common)
         local = N.local_part_tokens(text, emails, common)

@@ -29,7 +29,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from curation.pii import entities as E
@@ -37,7 +37,13 @@ from curation.pii import lean_imports
 from curation.pii.exceptions import PiiError
 from curation.pii.languages import LEADING_ONLY_CAPITALIZED, NAME_PARTICLES, is_department_word
 from curation.pii.names import NAME_LIKE_COMMON, in_dictionary
-from curation.pii.recognizers import INITIAL, NAME_TOKEN, name_token_not_after
+from curation.pii.recognizers import (
+    HEADER_WORDS,
+    INITIAL,
+    KIN_WORDS,
+    NAME_TOKEN,
+    name_token_not_after,
+)
 from curation.resources import CACHE_ENV, cache_dirs  # noqa: F401  (CACHE_ENV: re-exported)
 
 log = logging.getLogger(__name__)
@@ -415,6 +421,17 @@ def _lower_case_line(text: str, at: int) -> bool:
     return not any(c.isupper() for c in line)
 
 
+def _addressed(text: str, start: int, end: int) -> bool:
+    """Whether the word at `start:end` is called out at the end of a sentence after a comma
+    ("Don't go, Brandon!", "Ready, Austin?"): a person addressed, though NER may call the
+    lone given name a place; after a full stop it may still end a list of places.
+
+    >>> [_addressed(t, 10, 17) for t in ("Come now, Brandon!", "Come now, Brandon.")]
+    [True, False]
+    """
+    return start >= 2 and text[start - 2 : start] == ", " and end < len(text) and text[end] in "!?"
+
+
 # A sign-off line: a dash or tilde, then a name and nothing else ("-Jeff", "--sally", "~ Mike
 # Grigsby"). The dash hides the word from `TITLE_RE` and `LOWER_RE`, which skip hyphenated words.
 DASH_SIGNOFF_RE = re.compile(
@@ -495,6 +512,250 @@ def upper_case_names(
     return found
 
 
+# Verbs that put the speaker after them in reported speech ('..." said Maslin to Antonio',
+# '"...," says Hartvig.'). The speaker ends a clause: punctuation, a line end or a preposition
+# follows, not a noun ("said Enron spokesman ..." names the firm, then the person).
+REPORTING_VERBS = (
+    "said",
+    "says",
+    "asked",
+    "asks",
+    "replied",
+    "replies",
+    "added",
+    "adds",
+    "explained",
+    "answered",
+    "exclaimed",
+    "wrote",
+    "writes",
+)
+# The verb is matched with the blank or quote before it, not with a word boundary: a pattern
+# that starts with a class of a few characters lets `re` skip ahead (about half the time of
+# `cue_words_re` on e-mail, whose first letters are the commonest ones).
+REPORTED_SPEAKER_RE = re.compile(
+    r"[\s\"“”'(,](?:"
+    + "|".join(REPORTING_VERBS)
+    + r")[ \t]+(?P<name>"
+    + NAME_TOKEN
+    + r"(?:[ \t]+(?:"
+    + INITIAL
+    + r"[ \t]+)?"
+    + NAME_TOKEN
+    + r")?)(?![\w@])"
+    r"(?:[ \t]+to[ \t]+(?P<addressee>" + NAME_TOKEN + r")(?=[ \t]*(?:[,.;:!?\"”)]|$)))?"
+    r"(?=[ \t]*(?:[,.;:!?\"”)]|$)|[ \t]+(?:to|in|on|at|of|as|after|when|while|who|from)\b)",
+    re.MULTILINE,
+)
+
+
+def reported_speakers(
+    text: str,
+    names: frozenset[str],
+    common: frozenset[str],
+    reject: frozenset[str],
+    dictionary: frozenset[str],
+) -> list[tuple[int, int]]:
+    """Speakers named after a reporting verb, and the person spoken to after them ("said
+    Maslin to Antonio", where NER may call "Antonio" a place): each word a known name
+    (`names`) or no `dictionary` word, none a common, organisation or place word.
+
+    >>> text = ' said Maslin to Ann. said Monday. said Acme spokesman Bo, says Bruce Dale.'
+    >>> text += ' asked Pool.'
+    >>> spans = reported_speakers(text, frozenset({"bruce", "dale"}), frozenset({"monday"}),
+    ...                           frozenset(), frozenset({"dale", "pool"}))
+    >>> [text[a:b] for a, b in spans]
+    ['Maslin', 'Ann', 'Bruce Dale']
+    """
+    found: list[tuple[int, int]] = []
+    for match in REPORTED_SPEAKER_RE.finditer(text):
+        if not _name_like(match.group("name"), names, common, reject, dictionary):
+            continue
+        found.append(match.span("name"))
+        addressee = match.group("addressee")
+        if addressee is not None and _name_like(addressee, names, common, reject, dictionary):
+            found.append(match.span("addressee"))
+    return found
+
+
+# A name right before the path of a Lotus Notes address: "Okechi Nwosu/HOU/ECT",
+# "Tushar Dhruv/Corp/Enron@ENRON". Two path parts or an "@" tell it from a pair ("Jeff/Sara").
+NOTES_NAME_RE = re.compile(
+    r"(?P<name>"
+    + name_token_not_after(r"[\w@./]")
+    + r"(?:[ \t]+"
+    + INITIAL
+    + r")?(?:[ \t]+"
+    + NAME_TOKEN
+    + r"){1,2})/[A-Z][\w&-]{0,30}(?:/[A-Za-z][\w&-]{0,30}|@)"
+)
+# A "/" between a small letter and a capital; the pattern starts with the slash so that `re`
+# finds it by a fast search instead of trying every small letter.
+_SLASH_CAPITAL_RE = re.compile(r"/(?<=[a-z]/)[A-Z]")
+
+
+def notes_address_names(
+    text: str,
+    names: frozenset[str],
+    common: frozenset[str],
+    reject: frozenset[str],
+    dictionary: frozenset[str],
+) -> list[tuple[int, int]]:
+    """Names of Lotus Notes addresses written without blanks, in headers and in "Forwarded by"
+    lines. Mailboxes have such addresses too ("Enron Announcements/Corp/Enron"), so each word
+    must be a known name (`names`) or no `dictionary` word, and no common, organisation or
+    place word.
+
+    >>> text = "To: Okechi Nwosu/HOU/ECT@ECT, Enron News/Corp/Enron; Jeff/Sara"
+    >>> spans = notes_address_names(text, frozenset(), frozenset(), frozenset(),
+    ...                             frozenset({"news"}))
+    >>> [text[a:b] for a, b in spans]
+    ['Okechi Nwosu']
+    """
+    found: list[tuple[int, int]] = []
+    lines = _lines_around(text, _SLASH_CAPITAL_RE.finditer(text))
+    for start, end in lines:
+        for match in NOTES_NAME_RE.finditer(text, start, end):
+            if _name_like(match.group("name"), names, common, reject, dictionary):
+                found.append(match.span("name"))
+    return found
+
+
+def _lines_around(text: str, hits: Iterable[re.Match[str]]) -> list[tuple[int, int]]:
+    """The distinct lines that hold `hits`, as (start, end): a pattern that needs such a hit is
+    scanned there only, not over the whole text."""
+    lines: list[tuple[int, int]] = []
+    for hit in hits:
+        if lines and hit.start() < lines[-1][1]:
+            continue
+        start = text.rfind("\n", 0, hit.start()) + 1
+        end = text.find("\n", hit.end())
+        lines.append((start, len(text) if end == -1 else end))
+    return lines
+
+
+def _name_like(
+    value: str,
+    names: frozenset[str],
+    common: frozenset[str],
+    reject: frozenset[str],
+    dictionary: frozenset[str],
+) -> bool:
+    """Whether each word of `value` (initials aside) is a known name or no dictionary word, and
+    no common, organisation or place word."""
+    words = [strip_possessive(w.casefold().rstrip(".")) for w in value.split()]
+    return all(
+        w not in common
+        and w not in reject
+        and (w in names or not dictionary or not in_dictionary(w, dictionary))
+        for w in words
+        if len(w) > 1
+    )
+
+
+# A line that holds one capitalized word and a comma, colon or dash: how an e-mail addresses
+# its reader ("Okechi,", "Okechi -", "John:") before the message. Matched from the line break
+# before it (a literal `re` finds by a fast search; `^` is tried at every position), and at
+# the start of the text by `match`.
+_ADDRESSED_LINE = (
+    r"[ \t>]*(?P<name>" + NAME_TOKEN + r")[ \t]*(?P<mark>,|:|-{1,2}|–)[ \t]*(?=\r?\n|\Z)"
+)
+ADDRESSED_LINE_RE = re.compile(r"\n" + _ADDRESSED_LINE)
+ADDRESSED_FIRST_LINE_RE = re.compile(_ADDRESSED_LINE)
+
+
+# Words that address a group or a relative, not a person by name.
+NOT_ADDRESSEES = frozenset(KIN_WORDS) | frozenset(
+    ("gentlemen", "ladies", "folks", "guys", "all", "everyone", "everybody", "friends")
+    + ("colleagues", "team", "sirs")
+)
+
+
+def addressed_lines(
+    text: str,
+    names: frozenset[str],
+    common: frozenset[str],
+    reject: frozenset[str],
+    dictionary: frozenset[str],
+) -> list[tuple[int, int]]:
+    r"""The reader's name on a line of its own before a message ("Okechi,\nPlease see ...").
+
+    The word must be a known name (`names`) or no `dictionary` word, and no common, header,
+    organisation, place, department, kin or group word: "Thanks,", "Team -", "Mom,",
+    "Gentlemen," stay. Before a colon only a known name counts ("Jackups:" labels a list).
+    Without a `dictionary` only known names count. A line at the end of the text addresses
+    no one.
+
+    >>> text = "Okechi,\nsee below.\nTeam -\nNotes:\nJackups:\nAnn:\nThanks,\nAnn"
+    >>> spans = addressed_lines(text, frozenset({"ann"}), frozenset({"thanks"}),
+    ...                         frozenset({"team"}), frozenset({"note"}))
+    >>> [text[a:b] for a, b in spans]
+    ['Okechi', 'Ann']
+    """
+    found: list[tuple[int, int]] = []
+    first = ADDRESSED_FIRST_LINE_RE.match(text)
+    for match in itertools.chain([first] if first else [], ADDRESSED_LINE_RE.finditer(text)):
+        if match.end() >= len(text.rstrip()):
+            continue
+        word = strip_possessive(match.group("name").casefold())
+        if len(word) < 3 or word in common or word in reject or word in NOT_ADDRESSEES:
+            continue
+        if word in HEADER_WORDS or is_department_word(word):
+            continue
+        known = word in names
+        if known or (
+            dictionary and match.group("mark") != ":" and not in_dictionary(word, dictionary)
+        ):
+            found.append(match.span("name"))
+    return found
+
+
+# One or two initials with their full stops, then a capitalized word: "J. Okonkwo",
+# "J.R. Okonkwo". A match starts at the first full stop, the initial being checked behind it:
+# a pattern that starts with a literal is found by a fast search, one that starts with a
+# capital is tried at every capital of the text (ten times the time on e-mail).
+INITIAL_SURNAME_RE = re.compile(
+    r"\.(?<=(?<![\w.])[A-Z]\.)(?:[ \t]?[A-Z]\.)?[ \t]+(?P<surname>" + NAME_TOKEN + r")(?![\w@])"
+)
+
+
+def initial_surnames(
+    text: str,
+    last: frozenset[str],
+    common: frozenset[str],
+    reject: frozenset[str],
+    dictionary: frozenset[str],
+) -> list[tuple[int, int]]:
+    r"""A surname after initials ("send it to J. Okonkwo"), which the small NER model often
+    leaves out. The surname is no common, organisation or place word, and no `dictionary`
+    word unless a frequent census surname ("C. Smith"; "U.S. Postal" is no name). At a line's
+    start it must also be a known surname (`last`): "A." and "B." label outline items too
+    ("B. Enron's view").
+
+    >>> text = "Ask J. Okonkwo.\nB. Enron's view\nplan B. Then\nC. Smith wrote\nU.S. Postal"
+    >>> words = frozenset({"then", "view", "smith", "postal"})
+    >>> spans = initial_surnames(text, frozenset({"smith"}), frozenset({"then"}), frozenset(),
+    ...                          words)
+    >>> [text[a:b] for a, b in spans]
+    ['J. Okonkwo', 'C. Smith']
+    """
+    found: list[tuple[int, int]] = []
+    if ". " not in text and ".\t" not in text:
+        return found
+    for match in INITIAL_SURNAME_RE.finditer(text):
+        surname = strip_possessive(match.group("surname").casefold())
+        if surname in common or surname in reject:
+            continue
+        if in_dictionary(surname, dictionary) and surname not in frequent_surnames():
+            continue
+        start = match.start() - 1  # the initial
+        line_start = text.rfind("\n", 0, start) + 1
+        if not text[line_start:start].strip(" \t>*-") and surname not in last:
+            continue
+        found.append((start, match.end("surname")))
+    return found
+
+
 NEXT_LOWER_RE = re.compile(r"[ \t]+(?:[a-z]\.?[ \t]+)?([a-zà-öø-ÿ'’-]{2,})(?![\w@])")
 
 
@@ -516,7 +777,12 @@ def lexicon_recognizer(
     desrosiers" needs a surname list). Common English words ("Will", "May", "Grant" at a
     sentence start) and organisation/place words never count. Sign-off lines after a dash and
     lines in capitals that hold only a name count too; `dictionary` (read on first use) gives
-    the English words such a line must not be made of (see `upper_case_names`).
+    the English words such a line must not be made of (see `upper_case_names`). So do names
+    in positions that only people take, where each word is a known name or no dictionary
+    word: after a reporting verb (`reported_speakers`), after initials (`initial_surnames`),
+    alone on a line before a message (`addressed_lines`) and before a Lotus Notes path
+    (`notes_address_names`); and a known given name called out at a sentence's end ("...,
+    Brandon!") scores as a full name, above NER's place label.
 
     With `cue_re` (strict mode, for languages that capitalize nouns or whose text the English
     model does not read) a capital is no evidence: a given name counts only before a known
@@ -528,6 +794,8 @@ def lexicon_recognizer(
     # After a known given name and surname, a particle is a preposition ("Melania Nitto al
     # numero", "Jorge Godoy al 682"), not the start of a firm's or a street's name.
     place_words = reject - frozenset(NAME_PARTICLES) - {"al", "el", "bin"}
+
+    all_names = first | last
 
     def is_surname_token(token: str) -> bool:
         lower = token.casefold()
@@ -557,10 +825,29 @@ def lexicon_recognizer(
                     if _ends_place_or_firm(text, after.end(1), reject):
                         continue  # "Oscar Mill Street", "Peter Kastanjehof 27"
                     end, score = after.end(1), full_score
+                elif _addressed(text, match.start(), end):
+                    score = full_score
                 results.append(RecognizerResult(E.PERSON, match.start(), end, score))
             results.extend(
                 RecognizerResult(E.PERSON, start, end, full_score)
                 for start, end in dash_signoffs(text, first, common)
+            )
+            words = dictionary() if dictionary else frozenset()
+            results.extend(
+                RecognizerResult(E.PERSON, start, end, full_score)
+                for start, end in reported_speakers(text, all_names, common, reject, words)
+            )
+            results.extend(
+                RecognizerResult(E.PERSON, start, end, full_score)
+                for start, end in initial_surnames(text, last, common, reject, words)
+            )
+            results.extend(
+                RecognizerResult(E.PERSON, start, end, full_score)
+                for start, end in addressed_lines(text, all_names, common, reject, words)
+            )
+            results.extend(
+                RecognizerResult(E.PERSON, start, end, full_score)
+                for start, end in notes_address_names(text, all_names, common, reject, words)
             )
             results.extend(
                 RecognizerResult(E.PERSON, start, end, full_score)

@@ -8,7 +8,8 @@ addresses, common words); two-word names it calls ORG or GPE are taken back when
 organisation or place word. Finally every name token found anywhere in a document (by NER, in a
 From/To header, a signature, an e-mail address's local part, a list of names or a deny list) is
 searched for in the whole document, so "Marlene" alone in a signature is redacted once
-"Okafor , Marlene" was seen in a header.
+"Okafor , Marlene" was seen in a header; initials that stand for a name ("Lohman , TK" in a
+header, "SPR" signing) are searched for the same way.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import re
 from collections.abc import Iterable
 
 from curation.pii import languages as LANG
-from curation.pii.recognizers import NAME_TOKEN, marked_lines, name_token_not_after
+from curation.pii.recognizers import NAME_SUFFIXES, NAME_TOKEN, marked_lines, name_token_not_after
 from curation.pii.recognizers import PARTICLES as PARTICLES_RE
 from curation.pii.recognizers import word_set as _words
 
@@ -69,7 +70,9 @@ exchange securities financial insurance pharmaceuticals industries enterprises h
 cafe bar museum gallery theatre theater library tales data public explorer southern northern
 eastern western central upper lower greater village town station nord sud consulting software
 research economic economics analytics score unlimited health healthcare investments investment
-incorporated associates advisors advisers ventures rue rua calle strasse straße
+incorporated associates advisors advisers ventures rue rua rúa calle strasse straße legal credit
+treasury risk tax compliance trading operations payroll facilities settlements contracts
+logistics procurement purchasing audit underwriting structuring
 """
 )
 # Last words that end street, place and organisation names: a NER "PERSON" ending in one of
@@ -118,12 +121,20 @@ def looks_like_full_name(value: str, common: frozenset[str]) -> bool:
     return names >= 2
 
 
-def coordinated_names(text: str, people: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def coordinated_names(
+    text: str, people: list[tuple[int, int]], names: frozenset[str] | None = None
+) -> list[tuple[int, int]]:
     """Items of a list ("Kateřina, James, Emily and Jodi") where one item is already a person;
-    common, organisation and place words are not items. Two-item lists ("Usamov and Bowers")
-    are left out: on the labelled sets they added more firms than people."""
+    common, organisation and place words are not items. Pairs count too where the other
+    word is a known name (`names`, casefolded; by default the `auto` lexicon): see
+    `coordinated_pairs`.
+
+    >>> text = "Ann, Bob and Cy met; Kadiev and Adams left"
+    >>> [text[a:b] for a, b in coordinated_names(text, [(0, 3), (32, 37)], frozenset({"kadiev"}))]
+    ['Ann', 'Bob', 'Cy', 'Kadiev']
+    """
     found: list[tuple[int, int]] = []
-    stop = common_words() | ORG_GEO_WORDS | SUFFIX_WORDS
+    stop = _list_stop_words()
     for match in LIST_RE.finditer(text):
         items = [
             m.span()
@@ -132,7 +143,119 @@ def coordinated_names(text: str, people: list[tuple[int, int]]) -> list[tuple[in
         ]
         if any(a < pe and ps < b for a, b in items for ps, pe in people):
             found.extend(items)
+    if names is None:
+        names = _auto_names()
+    return found + coordinated_pairs(text, people, names)
+
+
+@functools.cache
+def _list_stop_words() -> frozenset[str]:
+    """Words that are no item of a list of names: common, organisation and place words (one
+    set, built once: the union costs more than the rest of a short document's list search)."""
+    return common_words() | ORG_GEO_WORDS | SUFFIX_WORDS
+
+
+@functools.cache
+def _auto_names() -> frozenset[str]:
+    """Given names and surnames of the `auto` lexicon (imported late: `lexicon` imports this
+    module)."""
+    from curation.pii.lexicon import load_lexicon
+
+    first, last = load_lexicon("auto")
+    return first | last
+
+
+# The word after a person across "and" or "&" ("Murphy| and Marrero"), not the start of a
+# longer list; and the word before a person across it ("Marrero and |Murphy").
+_PAIR_NEXT_RE = re.compile(
+    r"[ \t]+(?:and|&)[ \t]+(" + NAME_TOKEN + r")(?![\w@])(?![ \t]*,[ \t]*" + NAME_TOKEN + r")"
+)
+_PAIR_PREV_RE = re.compile(
+    r"(" + name_token_not_after(r"[\w@./]", r",[ \t]") + r")[ \t]+(?:and|&)[ \t]+$"
+)
+# A person that is one word, neither inside a longer list nor right after "@", "." or "/".
+_PAIR_PERSON_RE = re.compile(name_token_not_after(r"[\w@./]", r",[ \t]"))
+# A capitalized word right before a pair, or right after it.
+_PAIR_BEFORE_RE = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.-]*[ \t]+$")
+_PAIR_AFTER_RE = re.compile(r"[ \t]+[A-ZÀ-ÖØ-Þ]")
+
+
+def coordinated_pairs(
+    text: str, people: list[tuple[int, int]], names: frozenset[str]
+) -> list[tuple[int, int]]:
+    """The other word of a pair ("Marrero and Murphy") where one word alone is a person and
+    the other a known name (`names`, casefolded).
+
+    A single word NER calls a person is wrong more often than a full name, and pairs of
+    firms are common ("Hertz and Avis", "Northwest and Delta"): the known name keeps most of
+    them out. The pair must stand alone: a capitalized word right before or after it makes
+    it part of a longer name ("Lockheed Martin and Motorola", "Gray Davis and Senate
+    Democrats"). Surname pairs that name a firm ("at Vinson and Elkins") are dropped
+    afterwards (see `firm_spans`). Only the text next to each person is read.
+
+    >>> text = "Marrero and Murphy were there; Procter and Gamble; Tapti and Ravi"
+    >>> people = [(12, 18), (31, 49), (61, 65)]
+    >>> names = frozenset({"marrero", "gamble", "procter"})
+    >>> [text[a:b] for a, b in coordinated_pairs(text, people, names)]
+    ['Marrero']
+    >>> text = "Lockheed Martin and Moore; Moore and Kim, Lee"
+    >>> coordinated_pairs(text, [(9, 15), (26, 31)], frozenset({"moore", "kim"}))
+    []
+    """
+    found: list[tuple[int, int]] = []
+    joins = _joins(text)
+    if not joins:
+        return found
+    stop = _list_stop_words()
+    for start, end in dict.fromkeys(people):
+        joined_after = end in joins
+        if not (joined_after or start - 5 in joins or start - 3 in joins):
+            continue  # most names: no "and" next to them, no regex run
+        if not _PAIR_PERSON_RE.fullmatch(text, start, end):
+            continue
+        after = _PAIR_NEXT_RE.match(text, end) if joined_after else None
+        if after is not None:
+            if _stands_alone(text, start, after.end()) and _pair_item(after.group(1), stop, names):
+                found.append(after.span(1))
+            continue
+        before = _PAIR_PREV_RE.search(text, max(0, start - 50), start)
+        if (
+            before is not None
+            and _stands_alone(text, before.start(), end)
+            and _pair_item(before.group(1), stop, names)
+        ):
+            found.append(before.span(1))
     return found
+
+
+def _joins(text: str) -> set[int]:
+    """Where " and " and " & " start: a pair's words touch one of them (found by `str.find`,
+    faster than a regex over the whole text, and read for a few names only).
+
+    >>> sorted(_joins("Ann and Bo & Cy"))
+    [3, 10]
+    """
+    found: set[int] = set()
+    for needle in (" and ", " & "):
+        at = text.find(needle)
+        while at != -1:
+            found.add(at)
+            at = text.find(needle, at + 1)
+    return found
+
+
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """Whether no capitalized word touches the pair at `start:end` on either side."""
+    return not (
+        _PAIR_BEFORE_RE.search(text, max(0, start - 60), start) or _PAIR_AFTER_RE.match(text, end)
+    )
+
+
+def _pair_item(word: str, stop: frozenset[str], names: frozenset[str]) -> bool:
+    """Whether the other word of a pair is a name: a known one, in no capitals ("FERC"), no
+    common, organisation or place word."""
+    lower = word.casefold()
+    return lower in names and not word.isupper() and lower not in stop
 
 
 SLASH_PAIR_RE = re.compile(
@@ -303,14 +426,29 @@ def ner_segments(
 _TRAILING_LOWER_RE = re.compile(r"(?:[ \t]+(?:[a-z]+|['’]s))+$")
 
 
+# "of" and the capitalized words after it that NER joins to a name: "Yuito Hirai of Acme".
+_OF_TAIL_RE = re.compile(r"[ \t]+of[ \t]+[A-ZÀ-ÖØ-Þ][^\n]*$")
+
+
 def strip_trailing_lower(value: str) -> str:
-    """`value` without the lower-case words at its end: NER's "Dobrosław Tomaszewski of"
-    (before "of Fernandez Inc.") is judged as the name it holds.
+    """`value` without the lower-case words at its end and without an "of" and what follows
+    it: NER's "Dobrosław Tomaszewski of" (before "of Fernandez Inc.") and "Yuito Hirai of
+    Fernandez Inc." are judged as the name they hold.
 
     >>> strip_trailing_lower("Dobrosław Tomaszewski of")
     'Dobrosław Tomaszewski'
+    >>> strip_trailing_lower("Yuito Hirai of Fernandez Inc.'s")
+    'Yuito Hirai'
     """
-    return _TRAILING_LOWER_RE.sub("", value)
+    return _TRAILING_LOWER_RE.sub("", _without_of_tail(value))
+
+
+def _without_of_tail(value: str) -> str:
+    """`value` cut before " of " and a capitalized word, when a word precedes it."""
+    if " of " not in value and "\tof" not in value:
+        return value
+    found = _OF_TAIL_RE.search(value)
+    return value[: found.start()] if found and found.start() > 0 else value
 
 
 def clean_person_span(text: str, start: int, end: int, common: frozenset[str]):
@@ -325,7 +463,8 @@ def clean_person_span(text: str, start: int, end: int, common: frozenset[str]):
     >>> text[a:b]
     'Don Powell'
     """
-    value = text[start:end]
+    value = _without_of_tail(text[start:end])
+    end = start + len(value)
     if "@" in value or "/" in value:
         return None
     if any(LANG.is_department_word(word) for word in value.split()):
@@ -370,7 +509,32 @@ def name_tokens(text: str, spans: Iterable[tuple[int, int]], common: frozenset[s
             token = match.group()
             if token.islower() and token not in common:
                 found.add(token)
+        initials = initials_token(text, start, end)
+        if initials is not None and initials.lower() not in common:
+            found.add(initials)
     return found
+
+
+# Initials that are a whole name ("SPR" signing, found by the sign-off rule) or the given name
+# of a `Last , First` header entry ("Lohman , TK").
+_INITIALS_NAME_RE = re.compile(r"(?:[^\n]*,[ \t]*)?([A-Z]{2,3})$")
+
+
+def initials_token(text: str, start: int, end: int) -> str | None:
+    """The initials a person span stands for, or None: a span of two or three capitals, or
+    one ending in them after a comma. Searched for in the rest of the document, they find the
+    same person where a message mentions or signs with them ("TK to input the rates").
+
+    >>> text = "Lohman , TK; SPR; Ann Lee; Al Roe, JR"
+    >>> [initials_token(text, a, b) for a, b in ((0, 11), (13, 16), (18, 25), (27, 37))]
+    ['TK', 'SPR', None, None]
+    """
+    if end - start < 2 or not text[end - 1].isupper():
+        return None
+    found = _INITIALS_NAME_RE.match(text, start, end)
+    if found is None or found.group(1).lower() in NAME_SUFFIXES:
+        return None
+    return found.group(1)
 
 
 def local_part_tokens(text: str, spans: Iterable[tuple[int, int]], common: frozenset[str]):

@@ -258,8 +258,12 @@ PERSON_CUES = (
     "thanks",
     "thank you",
     "shouted at",
+    "forwarded by",
     "talked to",
+    "talked with",
     "talk to",
+    "check with",
+    "checked with",
     "speak to",
     "spoke to",
     "speak with",
@@ -290,12 +294,14 @@ PERSON_CUE_RE = re.compile(
     + r")){0,2})"
     r"(?![\w@])"
 )
-# A name followed by what only people do ("Radomir shouted", "Greta lives near"); verbs that
-# companies do too ("Enron said", "agreed", "confirmed") are left out.
+# A name followed by what only people do ("Radomir shouted", "Greta lives near") or joined to
+# the writer as an object ("call Tushar and me"); verbs that companies do too ("Enron said",
+# "agreed", "confirmed") are left out, and so is "and I", which also joins two clauses ("it's
+# Mid October and I am checking").
 PERSON_VERB_RE = re.compile(
     r"(?P<name>" + name_token_not_after(r"[\w@./]") + r"(?:[ \t]+" + NAME_TOKEN + r")?)[ \t]+"
     r"(?:shouted|whispered|smiled|laughed|cried|lives|lived|married|was born|is a very|"
-    r"had given|works as|worked as|thinks|thought|wants|wanted|knows|knew)\b"
+    r"had given|works as|worked as|thinks|thought|wants|wanted|knows|knew|and me)\b"
 )
 # Speaker labels of transcripts, chats and scripts: "Radomir: "Who is there?"", "Éva: Not now.
 # Nicole: Why not?" at a line start or after a sentence, followed by a quote or a capital.
@@ -506,6 +512,8 @@ def word_set(blob: str) -> frozenset[str]:
 
 # Capitals that end messages without signing them.
 NOT_INITIALS = word_set("fyi asap tbd tba eom nb ps pls thx ty np na tia imo btw usa uk eu")
+# Capitals after a name's comma that are a suffix, a degree or a role, not initials.
+NAME_SUFFIXES = word_set("jr sr ii iii iv md phd cpa esq dds rn pe mba vp svp evp ceo cfo cto coo")
 
 
 # Labels that name a role or a field, not a person.
@@ -1016,8 +1024,10 @@ def header_name_recognizer(
     LocalRecognizer, RecognizerResult = lean_imports.presidio("LocalRecognizer", "RecognizerResult")
 
     # Not names: <addresses>, anything with an @, Lotus Notes paths ("/ HOU / ECT@ECT"),
-    # [bracketed] organisations and quotes.
-    mask_re = re.compile(r"<[^>\n]*>|\S*@\S*|[ \t]/[^,;\n]*|\[[^\]\n]*\]|[\"']|" + X400_RE)
+    # [bracketed] organisations and quotes. A local part holds no "/": in a Notes address
+    # written without blanks ("Okechi Nwosu/HOU/ECT@ECT") the name before the path stays and
+    # the path, after a "/", starts no word of a run.
+    mask_re = re.compile(r"<[^>\n]*>|[^\s/]*@\S*|[ \t]/[^,;\n]*|\[[^\]\n]*\]|[\"']|" + X400_RE)
     word = r"(?<![\w@./])(?:(?:" + PARTICLES + r")?" + NAME_TOKEN + r"|" + INITIAL + r")(?![\w@])"
     run_re = re.compile(word + r"(?:(?:[ \t]+|[ \t]*,[ \t]*)" + word + r")*")
 
@@ -1045,12 +1055,82 @@ def header_name_recognizer(
                         continue
                     lo, hi = span
                     start = offset + run.start() + lo
-                    results.append(
-                        RecognizerResult(E.PERSON, start, offset + run.start() + hi, 0.85)
-                    )
+                    hi = run.start() + hi
+                    initials = header_initials_after(masked, run, common_words)
+                    if initials is not None:
+                        hi = initials
+                    results.append(RecognizerResult(E.PERSON, start, offset + hi, 0.85))
+                for lo, hi in lower_case_header_names(masked, common_words, reject_words):
+                    results.append(RecognizerResult(E.PERSON, offset + lo, offset + hi, 0.7))
             return results
 
     return HeaderNameRecognizer(supported_entities=[E.PERSON], name="HeaderNameRecognizer")
+
+
+_LOWER_HEADER_WORD = r"[a-zß-öø-ÿ\u0100-\u024f][a-zß-öø-ÿ\u0100-\u024f'’-]{1,40}"
+# Two or three lower-case words of one header entry: "john smith", "dasovich, jeff",
+# "james d steffes". The first letter comes before the lookbehind (see
+# `name_token_not_after`): `re` then skips ahead to the next lower-case letter.
+LOWER_HEADER_RUN_RE = re.compile(
+    r"[a-zß-öø-ÿ\u0100-\u024f](?<![\w@./'’-][\s\S])[a-zß-öø-ÿ\u0100-\u024f'’-]{1,40}"
+    + r"(?:(?:[ \t]+|[ \t]*,[ \t]*)(?:[a-z]\.?[ \t]+)?"
+    + _LOWER_HEADER_WORD
+    + r"){1,2}(?![\w@./])"
+)
+
+
+def lower_case_header_names(
+    value: str, common_words: frozenset[str], reject_words: frozenset[str]
+) -> list[tuple[int, int]]:
+    """Names a header writes in lower case ("From: john smith <...>", "To: dasovich, jeff"):
+    a run of two or three words with a frequent census given name among them and no common,
+    organisation, place or department word ("To: sales team", "To: all hands" stay).
+
+    >>> value = "john smith <>; dasovich, jeff; sales team; mark to market"
+    >>> [value[a:b] for a, b in lower_case_header_names(value, frozenset({"to"}), frozenset())]
+    ['john smith', 'dasovich, jeff']
+    """
+    from curation.pii.lexicon import frequent_given_names
+
+    found: list[tuple[int, int]] = []
+    given = frequent_given_names()
+    for run in LOWER_HEADER_RUN_RE.finditer(value):
+        words = [w for w in re.split(r"[\s,]+", run.group()) if len(w.rstrip(".")) > 1]
+        if any(w in common_words or w in reject_words or L.is_department_word(w) for w in words):
+            continue
+        if any(w in given for w in words):
+            found.append(run.span())
+    return found
+
+
+# Two or three capitals that end a `Last , First` header entry in the place of the given name
+# ("Lohman , TK"): people known by their initials are listed that way.
+HEADER_INITIALS_RE = re.compile(r"[ \t]*,[ \t]*([A-Z]{2,3})(?=[ \t]*(?:[;,\0<(\[]|$))")
+
+
+def header_initials_after(value: str, run: re.Match[str], common_words) -> int | None:
+    r"""End of the initials that stand as the given name after a surname run of a header
+    entry, or None. The run must end in a name word, not in an initial or a common word, and
+    the capitals must be no acronym that ends messages ("FYI"), no common word ("IT", "US")
+    and no suffix or role ("JR", "CFO").
+
+    >>> run = re.match(r"\w+", "Lohman , TK ; Moore , Jan")
+    >>> header_initials_after("Lohman , TK ; Moore , Jan", run, frozenset())
+    11
+    >>> run = re.match(r"\w+", "Lohman , IT")
+    >>> header_initials_after("Lohman , IT", run, frozenset({"it"})) is None
+    True
+    """
+    found = HEADER_INITIALS_RE.match(value, run.end())
+    if found is None:
+        return None
+    last = run.group().rsplit(None, 1)[-1].rstrip(",")
+    initials = found.group(1).lower()
+    if len(last) < 2 or last.lower() in common_words:
+        return None
+    if initials in common_words or initials in NOT_INITIALS or initials in NAME_SUFFIXES:
+        return None
+    return found.end(1)
 
 
 def _mask_header_part(match: re.Match[str]) -> str:
