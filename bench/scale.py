@@ -134,6 +134,17 @@ Threads (the commit writes its groups itself there, one at a time), 21:58-22:11,
 50,000 docs 307.7 / 315.0 docs/s (CLI / flow), flow peak 985 MiB; 200,000 docs 307.1 / 308.9
 docs/s, flow peak 1,080 MiB (1.10x), staging peak 1,183 MiB, warehouse 161.3 MiB; both
 reconciled.
+
+The next session (22:45-00:10, quiet; the machine ran about a quarter slower than in the
+afternoon: one Dask worker took 209-272 s where it took 210-227 s before, and default Presidio
+41-46 CPU s where it took 41). Threads, `--docs 50000` then `--docs 200000`: 271.4 / 279.1 and
+288.0 / 289.8 docs/s (CLI / flow), flow peak 998 and 1,084 MiB (1.09x), staging peak 297 and
+1,182 MiB, warehouse 40.3 and 161.3 MiB, both reconciled. `--runner dask --workers 1
+--also-workers 2` at 50,000 docs, twice: 209.5 -> 132.1 s, CLI 1.585x, flow 1.615x (load mean
+1.25 / 2.43); 271.8 -> 171.5 s, CLI 1.584x, flow 1.619x (load mean 1.22 / 3.03; CPU s workers /
+flow / server 257.5 / 38.4 / 12.2 and 256.4 / 37.1 / 9.7). With two workers the flow process
+and the Prefect server (a sixth of the CPU seconds) share the two cores with the workers; with
+one worker they have the second core to themselves, which caps the ratio here near 1.6-1.7.
 """
 
 from __future__ import annotations
