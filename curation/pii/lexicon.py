@@ -828,32 +828,20 @@ def lexicon_recognizer(
                 elif _addressed(text, match.start(), end):
                     score = full_score
                 results.append(RecognizerResult(E.PERSON, match.start(), end, score))
-            results.extend(
-                RecognizerResult(E.PERSON, start, end, full_score)
-                for start, end in dash_signoffs(text, first, common)
-            )
             words = dictionary() if dictionary else frozenset()
-            results.extend(
-                RecognizerResult(E.PERSON, start, end, full_score)
-                for start, end in reported_speakers(text, all_names, common, reject, words)
+            # names in positions only people take: each finder gives (start, end) spans
+            positioned = (
+                dash_signoffs(text, first, common),
+                reported_speakers(text, all_names, common, reject, words),
+                initial_surnames(text, last, common, reject, words),
+                addressed_lines(text, all_names, common, reject, words),
+                notes_address_names(text, all_names, common, reject, words),
+                upper_case_names(text, first, common, reject, words),
             )
             results.extend(
                 RecognizerResult(E.PERSON, start, end, full_score)
-                for start, end in initial_surnames(text, last, common, reject, words)
-            )
-            results.extend(
-                RecognizerResult(E.PERSON, start, end, full_score)
-                for start, end in addressed_lines(text, all_names, common, reject, words)
-            )
-            results.extend(
-                RecognizerResult(E.PERSON, start, end, full_score)
-                for start, end in notes_address_names(text, all_names, common, reject, words)
-            )
-            results.extend(
-                RecognizerResult(E.PERSON, start, end, full_score)
-                for start, end in upper_case_names(
-                    text, first, common, reject, dictionary() if dictionary else frozenset()
-                )
+                for spans in positioned
+                for start, end in spans
             )
             lower_lines = [
                 (m.start(), m.end()) for m in LINE_RE.finditer(text) if not _has_upper(m.group())
