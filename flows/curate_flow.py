@@ -220,22 +220,36 @@ def batch_steps_task(
     ]
 
 
-# Tasks per worker for a run of fused steps: few enough that the orchestration costs a handful
-# of task runs per worker rather than one per batch, enough that the workers finish together
-# (a worker's last task is a quarter of its share) and that progress moves.
-TASKS_PER_WORKER = 4
+# Chunks shrink as the run goes (guided self-scheduling): each takes this share of the batches
+# left per worker, so the first tasks are long (a handful of task runs per worker pay the
+# orchestration) and the last ones are a batch or two, so the workers finish within a batch of
+# each other even when batches differ in cost (documents a stage drops early, long ones).
+GUIDED_SHARE = 2
+# The smallest chunk: a batch is a few tenths of a second of work, about what a task run costs
+# in state round trips.
+MIN_CHUNK = 2
 
 
 def chunks(items: list[Any], workers: int) -> list[list[Any]]:
-    """`items` cut into consecutive chunks, about `TASKS_PER_WORKER` per worker.
+    """`items` cut into consecutive chunks that shrink from about half of a worker's share to
+    `MIN_CHUNK`, the largest first: tasks go to the workers in order, so the small ones fill
+    the gaps at the end.
 
-    >>> chunks(list(range(10)), 1)
-    [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+    >>> [len(chunk) for chunk in chunks(list(range(40)), 1)]
+    [20, 10, 5, 3, 2]
+    >>> [len(chunk) for chunk in chunks(list(range(40)), 2)]
+    [10, 8, 6, 4, 3, 3, 2, 2, 2]
     >>> chunks([1, 2], 2)
-    [[1], [2]]
+    [[1, 2]]
     """
-    size = max(1, -(-len(items) // (max(workers, 1) * TASKS_PER_WORKER)))
-    return [items[start : start + size] for start in range(0, len(items), size)]
+    share = max(workers, 1) * GUIDED_SHARE
+    out: list[list[Any]] = []
+    start = 0
+    while start < len(items):
+        size = max(MIN_CHUNK, -(-(len(items) - start) // share))
+        out.append(items[start : start + size])
+        start += size
+    return out
 
 
 @task(cache_policy=NO_CACHE, task_run_name="{name}")

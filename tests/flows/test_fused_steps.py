@@ -102,16 +102,20 @@ def test_fused_wall_time_without_measured_work_is_split_evenly():
     assert clock.seconds == {"dedup": 2.0, "pii": 2.0}
 
 
-@pytest.mark.parametrize(
-    ("n", "workers", "expected_tasks"), [(0, 2, 0), (3, 2, 3), (80, 2, 8), (81, 2, 8), (80, 1, 4)]
-)
-def test_batches_go_out_in_a_few_consecutive_chunks_per_worker(n, workers, expected_tasks):
+@pytest.mark.parametrize(("n", "workers"), [(0, 2), (3, 2), (80, 2), (81, 2), (80, 1), (196, 16)])
+def test_batches_go_out_in_consecutive_chunks_that_shrink(n, workers):
     batches = list(range(n))
 
     result = chunks(batches, workers)
 
-    assert len(result) == expected_tasks
+    sizes = [len(chunk) for chunk in result]
     assert [b for chunk in result for b in chunk] == batches
+    assert sizes == sorted(sizes, reverse=True)
+    # the first chunks take a share of a worker's batches, the last ones a batch or two, so
+    # the workers finish together; the number of task runs grows with the log of the batches
+    assert not sizes or sizes[0] <= max(2, -(-n // (2 * workers)))
+    assert not sizes or sizes[-1] <= 2
+    assert len(result) <= max(1, 2 * workers * (1 + n.bit_length()))
 
 
 def test_a_run_without_batches_starts_no_stage(staged, tmp_path, monkeypatch):
