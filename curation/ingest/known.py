@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +91,16 @@ DECISION_FIELDS = [
 KNOWN_SCHEMA = pa.schema([*INPUTS_SCHEMA, *DECISION_FIELDS])
 # A table written before the decision columns existed still serves (they are read as null).
 DECISION_COLUMNS = tuple(f.name for f in DECISION_FIELDS)
+# `_load_decided`'s candidate rows: a document's first in (kind, part, row) order stands.
+_CANDIDATES_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string()),
+        *DECISION_FIELDS,
+        pa.field("candidate_kind", pa.int8()),
+        pa.field("candidate_part", pa.int32()),
+        pa.field("candidate_row", pa.int64()),
+    ]
+)
 # The ledger reason of a document whose earlier decision stands (it is carried or decided again
 # without reading it); its details name the earlier decision.
 UNCHANGED_REASON = "incremental.unchanged"
@@ -313,14 +324,17 @@ def standing_rows(terminal: pa.Table, fingerprints: dict[str, str]) -> pl.DataFr
     return decided.unique("doc_id", keep="first").drop("candidate_kind")
 
 
-def _candidate_rows(terminal: pa.Table, fingerprints: dict[str, str]) -> pl.DataFrame:
+def _candidate_rows(
+    terminal: pa.Table, fingerprints: dict[str, str], keep: tuple[str, ...] = ()
+) -> pl.DataFrame:
     """The rows `standing_rows` picks from: doc_id, the DECISION_FIELDS and `candidate_kind`
     (0: a decision of a stage of `fingerprints`, 1: a decision carried as
     `incremental.unchanged`), kind 0 first, each kind in ledger order. A document's first row
-    stands; over a ledger read part by part, first in (kind, part, row) order."""
+    stands; over a ledger read part by part, first in (kind, part, row) order. `keep`: more
+    columns of `terminal` to pass through."""
     import polars as pl
 
-    rows = pl.from_arrow(terminal.select(_LEDGER_COLUMNS))
+    rows = pl.from_arrow(terminal.select([*_LEDGER_COLUMNS, *keep]))
     assert isinstance(rows, pl.DataFrame)
     terminal = rows.filter(pl.col("decision").is_in(["dropped", "quarantined"]))
     earlier = pl.col("details").str.json_path_match
@@ -333,6 +347,7 @@ def _candidate_rows(terminal: pa.Table, fingerprints: dict[str, str]) -> pl.Data
                 pl.col("reason").alias("decision_reason"),
                 pl.col("details").alias("decision_details"),
                 pl.lit(0, pl.Int8).alias("candidate_kind"),
+                *keep,
             ),
             terminal.filter(pl.col("reason") == UNCHANGED_REASON).select(
                 "doc_id",
@@ -341,6 +356,7 @@ def _candidate_rows(terminal: pa.Table, fingerprints: dict[str, str]) -> pl.Data
                 earlier("$.reason").alias("decision_reason"),
                 earlier("$.details").alias("decision_details"),
                 pl.lit(1, pl.Int8).alias("candidate_kind"),
+                *keep,
             ),
         ]
     ).filter(pl.col("decision_stage").is_in(list(fingerprints)))
@@ -348,7 +364,7 @@ def _candidate_rows(terminal: pa.Table, fingerprints: dict[str, str]) -> pl.Data
         pl.col("decision_stage")
         .replace_strict(fingerprints, return_dtype=pl.String)
         .alias("decision_fingerprint")
-    ).select("doc_id", *DECISION_COLUMNS, "candidate_kind")
+    ).select("doc_id", *DECISION_COLUMNS, "candidate_kind", *keep)
 
 
 # DuckDB's memory while it sorts a run's known inputs, spilling past it: the table has one
@@ -357,6 +373,22 @@ def _candidate_rows(terminal: pa.Table, fingerprints: dict[str, str]) -> pl.Data
 # 200,000 documents against 96 MB at 50,000; at 64 MB by 98 MB at both.
 KNOWN_MEMORY_LIMIT = "64MB"
 _WRITE_ROWS = 8_192  # rows per record batch streamed from DuckDB to the Parquet writer
+# DuckDB's memory for the known inputs' join: its decisions (measured: a join of 11.7 MB of
+# decision details failed at 32 MB and passed at 48 MB) beside the sort's own buffers.
+_JOIN_HEADROOM = 4
+_JOIN_BASE = 16 * 2**20
+
+
+def _mebibytes(limit: str) -> int:
+    """A `KNOWN_MEMORY_LIMIT` like '64MB' in MiB (MB and MiB alike: a bound, not a size).
+
+    >>> _mebibytes("64MB"), _mebibytes("1GB")
+    (64, 1024)
+    """
+    found = re.fullmatch(r"(\d+)\s*([MG])i?B", limit.strip())
+    if found is None:
+        raise ValueError(f"memory limit {limit!r}: write it like 64MB or 1GB")
+    return int(found[1]) * (1024 if found[2] == "G" else 1)
 
 
 def write_known_inputs(
@@ -368,12 +400,14 @@ def write_known_inputs(
     spill_dir: Path,
 ) -> Path:
     """`inputs_table(parts)` (with `fingerprints`: `with_decisions` over the `ledger` parts)
-    written to `target` without holding either in memory.
+    written to `target`; the inputs are never held in memory.
 
-    The ledger is read one part at a time, and only its terminal rows (the documents a stage
-    dropped or quarantined) go on, into DuckDB (`_load_decided`); DuckDB joins them to the
-    input parts and sorts by source, locator and doc_id, on one thread, spilling to
-    `spill_dir` past `KNOWN_MEMORY_LIMIT`, and the sorted rows stream to Parquet. Ties keep the parts' order, as the stable in-memory sort
+    The ledger's terminal rows (the documents a stage dropped or quarantined) are picked by
+    one DuckDB scan over its parts and streamed to a file in `spill_dir` (`_load_decided`);
+    DuckDB joins them to the input parts and sorts by source, locator and doc_id, on one
+    thread, spilling the sort to `spill_dir` past `KNOWN_MEMORY_LIMIT` (raised to hold the
+    joined decisions, which its join keeps in memory), and the sorted rows stream to Parquet.
+    Ties keep the parts' order, as the stable in-memory sort
     does, so the file holds the same rows in the same order. Written beside `target` and
     renamed, like `write_atomic`.
     """
@@ -394,7 +428,7 @@ def write_known_inputs(
         select = ", ".join(f"i.{_quoted(name)}" for name in INPUTS_SCHEMA.names)
         join = ""
         if fingerprints:
-            _load_decided(con, ledger or [], fingerprints)
+            _load_decided(con, ledger or [], fingerprints, spill_dir)
             # only documents take a later stage's decision; an input quarantined at ingest
             # keeps its own (tested in the select list: a condition on `i` alone in the join
             # would make DuckDB compare every pair of rows)
@@ -425,53 +459,70 @@ def write_known_inputs(
     return target
 
 
-def _load_decided(con, ledger: list[Path], fingerprints: dict[str, str]) -> None:
-    """`standing_rows` of the ledger parts as DuckDB's temp table `decided`, never held by
-    the flow process: each part's `_candidate_rows` go into DuckDB (whose buffer manager may
-    spill them) as it is read, and DuckDB keeps each document's first one."""
+def _load_decided(con, ledger: list[Path], fingerprints: dict[str, str], spill_dir: Path) -> None:
+    """`standing_rows` of the ledger parts as DuckDB's view `decided`, never held in memory.
+
+    One DuckDB scan over every ledger part keeps the terminal rows of the stages that count
+    (a part at a time in Python cost seconds per thousand parts); `_candidate_rows` of each
+    streamed batch go to a Parquet file in `spill_dir`; the view keeps each document's first
+    candidate in (kind, part, row) order with a grouped minimum and a join, operators that
+    spill past the memory limit (a temporary table or a window over the candidates is held
+    in memory, and decision details make them outgrow the limit at 10^5 documents).
+    """
     import pyarrow.parquet as pq
 
-    columns = ", ".join(f"{_quoted(name)} VARCHAR" for name in ("doc_id", *DECISION_COLUMNS))
-    con.execute(
-        f"CREATE TEMP TABLE candidates ({columns}, candidate_kind TINYINT, "
-        "candidate_part INTEGER, candidate_row BIGINT)"
-    )
-    pending, rows = [], 0
-    for number, path in enumerate(ledger):
-        terminal = terminal_rows(pq.read_table(path, columns=_LEDGER_COLUMNS))
-        if terminal.num_rows:
-            part = _candidate_rows(terminal, fingerprints).with_row_index("candidate_row")
-            pending.append(part.with_columns(candidate_part=number))
-            rows += part.height
-        if pending and (rows >= _WRITE_ROWS or number == len(ledger) - 1):
-            _insert_candidates(con, pending)
-            pending, rows = [], 0
+    candidates = spill_dir / "known-candidates.parquet"
+    schema = _CANDIDATES_SCHEMA
+    size = 0  # the candidates' bytes in memory
+    with pq.ParquetWriter(candidates, schema) as writer:
+        if ledger:
+            con.register(
+                "ledger_parts",
+                pa.table(
+                    {
+                        "filename": [str(p) for p in ledger],
+                        "candidate_part": pa.array(range(len(ledger)), pa.int32()),
+                    }
+                ),
+            )
+            files = "[" + ", ".join(_literal(p) for p in ledger) + "]"
+            stages = ", ".join(_literal(stage) for stage in [*fingerprints, ""])
+            reader = con.execute(
+                f"""
+                SELECT l.doc_id, l.stage, l.decision, l.reason, l.details,
+                       p.candidate_part, l.file_row_number AS candidate_row
+                FROM read_parquet({files}, filename = true, file_row_number = true) l
+                JOIN ledger_parts p USING (filename)
+                WHERE l.decision IN ('dropped', 'quarantined')
+                  AND (l.stage IN ({stages}) OR l.reason = {_literal(UNCHANGED_REASON)})
+                """
+            ).fetch_record_batch(_WRITE_ROWS)
+            for batch in reader:
+                rows = _candidate_rows(
+                    pa.Table.from_batches([batch]),
+                    fingerprints,
+                    keep=("candidate_part", "candidate_row"),
+                )
+                if rows.height:
+                    table = rows.to_arrow().select(schema.names).cast(schema)
+                    writer.write_table(table)
+                    size += table.nbytes
+            con.unregister("ledger_parts")
+    # DuckDB's join keeps the decisions it attaches (their details are the bulk) in memory
+    # whatever its limit: the limit grows to hold them rather than fail the run's end
+    needed = -(-(_JOIN_HEADROOM * size + _JOIN_BASE) // 2**20)
+    if needed > _mebibytes(KNOWN_MEMORY_LIMIT):
+        con.execute(f"SET memory_limit = '{needed}MiB'")
+    names = ", ".join(f"c.{_quoted(name)}" for name in ("doc_id", *DECISION_COLUMNS))
+    order = "(c.candidate_kind::BIGINT << 56) | (c.candidate_part::BIGINT << 32) | c.candidate_row"
     con.execute(
         f"""
-        CREATE TEMP TABLE decided AS
-        SELECT {", ".join(_quoted(name) for name in ("doc_id", *DECISION_COLUMNS))}
-        FROM candidates
-        QUALIFY row_number() OVER (
-            PARTITION BY doc_id ORDER BY candidate_kind, candidate_part, candidate_row) = 1
+        CREATE TEMP VIEW decided AS
+        WITH c AS (SELECT *, {order} AS k FROM read_parquet({_literal(candidates)}) c),
+             first AS (SELECT doc_id, min(k) AS k FROM c GROUP BY doc_id)
+        SELECT {names} FROM c JOIN first f ON f.doc_id = c.doc_id AND f.k = c.k
         """
     )
-    con.execute("DROP TABLE candidates")
-
-
-def _insert_candidates(con, parts: list[pl.DataFrame]) -> None:
-    """Append `_load_decided`'s pending part rows to DuckDB's `candidates` table."""
-    import polars as pl
-
-    frame = pl.concat(parts).select(
-        "doc_id",
-        *DECISION_COLUMNS,
-        "candidate_kind",
-        pl.col("candidate_part").cast(pl.Int32),
-        pl.col("candidate_row").cast(pl.Int64),
-    )
-    con.register("candidate_rows", frame.to_arrow())
-    con.execute("INSERT INTO candidates SELECT * FROM candidate_rows")
-    con.unregister("candidate_rows")
 
 
 def _connect(spill_dir: Path):

@@ -329,6 +329,61 @@ def test_streamed_known_inputs_equal_the_in_memory_table(tmp_path):
     assert pq.read_table(empty).equals(INPUTS_SCHEMA.empty_table())
 
 
+def test_known_inputs_whose_decisions_outgrow_duckdbs_memory_are_still_written(
+    tmp_path, monkeypatch
+):
+    """Decision details many times DuckDB's limit: candidates spill instead of failing."""
+    from curation.ingest import known
+    from curation.ingest.known import with_decisions, write_known_inputs
+    from curation.ledger import ledger_table
+
+    monkeypatch.setattr(known, "KNOWN_MEMORY_LIMIT", "24MB")
+    row = {name: None for name in INPUTS_SCHEMA.names}
+    details = json.dumps({"signals": {f"s{i}": i / 7 for i in range(60)}})
+    files, ledger_files, tables, ledgers = [], [], [], []
+    for number in range(20):
+        ids = [f"{number:03d}-{i:04d}-" + "x" * 40 for i in range(600)]
+        table = pa.Table.from_pylist(
+            [dict(row, source_id="hr", locator=f"f{d}", doc_id=d) for d in ids], INPUTS_SCHEMA
+        )
+        files.append(tmp_path / "inputs" / f"ingest-hr-{number:05d}.parquet")
+        files[-1].parent.mkdir(exist_ok=True)
+        pq.write_table(table, files[-1])
+        decisions = ["dropped" if i % 3 else "kept" for i in range(len(ids))]
+        part = ledger_table(
+            "r1",
+            "quality",
+            ids,
+            decisions,
+            [d == "dropped" and "quality.x" or None for d in decisions],
+        )
+        part = part.set_column(
+            part.schema.get_field_index("details"),
+            "details",
+            pa.array([details if d == "dropped" else None for d in decisions]),
+        )
+        ledger_files.append(tmp_path / "ledger" / f"quality-hr-{number:05d}.parquet")
+        ledger_files[-1].parent.mkdir(exist_ok=True)
+        pq.write_table(part, ledger_files[-1])
+        tables.append(table)
+        ledgers.append(part)
+    assert sum(len(d) for t in ledgers for d in t.column("details").to_pylist() if d) > 2**23
+
+    result = pq.read_table(
+        write_known_inputs(
+            files,
+            tmp_path / "known.parquet",
+            ledger=ledger_files,
+            fingerprints={"quality": "f"},
+            spill_dir=tmp_path / "spill",
+        )
+    )
+
+    expected = with_decisions(inputs_table(tables), pa.concat_tables(ledgers), {"quality": "f"})
+    assert result.equals(expected)
+    assert result.column("decision").to_pylist().count("dropped") == 8000
+
+
 def test_files_whose_companion_changed_or_went_are_read_again(tmp_path):
     """A document may inherit its license from a companion it is named after: when that
     companion is edited, added or deleted, the unchanged document is read and decided again."""
