@@ -145,6 +145,24 @@ afternoon: one Dask worker took 209-272 s where it took 210-227 s before, and de
 flow / server 257.5 / 38.4 / 12.2 and 256.4 / 37.1 / 9.7). With two workers the flow process
 and the Prefect server (a sixth of the CPU seconds) share the two cores with the workers; with
 one worker they have the second core to themselves, which caps the ratio here near 1.6-1.7.
+
+2026-12-08 (01:00-02:25, quiet). The fused tasks' chunks were four equal ones per worker, so at
+the end of each phase one worker waited out the other's last quarter-share (6-17 s idle per
+phase at 50k: chunks differ in cost, e.g. the one whose documents the license stage drops
+early). Chunks now shrink as the run goes (`flows.curate_flow.chunks`, guided
+self-scheduling: half of a worker's remaining share, down to 2 batches). `--runner dask
+--workers 1 --also-workers 2` at 50,000 docs: before 286.6 -> 188.6 s, CLI **1.52x** (flow
+1.54x); after 255.1 -> 141.1 s, CLI **1.81x** (flow 1.86x, load mean 1.41 / 3.21), and again
+after the known-inputs change below 202.8 -> 119.8 s, CLI **1.69x** (flow 1.73x, load mean
+1.36 / 2.44; CPU s workers / flow / server 192.8 / 23.5 / 7.1 and 192.2 / 22.8 / 6.4); all runs
+reconciled (34,036 kept). A 200k threads run failed after its commit: DuckDB ran out of its
+64 MB writing the known inputs (the decisions' details of 40k dropped documents in a temporary
+table and a window). They now come from one scan over the ledger parts into a spill file, the
+first decision per document is a grouped minimum, and the limit grows to hold what the join
+keeps (`curation.ingest.known._load_decided`); the step takes 4 s instead of 15 s on a
+200k-document synthetic ledger. Threads, `--docs 50000` then `--docs 200000`: 261.5 / 267.7
+and 283.2 / 285.1 docs/s (CLI / flow), flow peak 977 and 1,128 MiB (**1.15x**), staging peak
+297 and 1,182 MiB, warehouse 40.3 and 161.2 MiB, both reconciled (132,725 kept at 200k).
 """
 
 from __future__ import annotations
