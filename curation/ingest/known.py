@@ -460,14 +460,15 @@ def write_known_inputs(
 
 
 def _load_decided(con, ledger: list[Path], fingerprints: dict[str, str], spill_dir: Path) -> None:
-    """`standing_rows` of the ledger parts as DuckDB's view `decided`, never held in memory.
+    """`standing_rows` of the ledger parts as DuckDB's view `decided`.
 
     One DuckDB scan over every ledger part keeps the terminal rows of the stages that count
     (a part at a time in Python cost seconds per thousand parts); `_candidate_rows` of each
     streamed batch go to a Parquet file in `spill_dir`; the view keeps each document's first
     candidate in (kind, part, row) order with a grouped minimum and a join, operators that
     spill past the memory limit (a temporary table or a window over the candidates is held
-    in memory, and decision details make them outgrow the limit at 10^5 documents).
+    in memory, and decision details make them outgrow the limit at 10^5 documents). The
+    join that attaches them to the inputs does hold them: the limit is raised to fit.
     """
     import pyarrow.parquet as pq
 
