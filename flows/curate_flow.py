@@ -226,7 +226,8 @@ def batch_steps_task(
 # each other even when batches differ in cost (documents a stage drops early, long ones).
 GUIDED_SHARE = 2
 # The smallest chunk: a batch is a few tenths of a second of work, about what a task run costs
-# in state round trips.
+# in state round trips. A run with fewer than this many batches per worker goes out a batch
+# per task, so that no worker idles while another holds two.
 MIN_CHUNK = 2
 
 
@@ -240,13 +241,14 @@ def chunks(items: list[Any], workers: int) -> list[list[Any]]:
     >>> [len(chunk) for chunk in chunks(list(range(40)), 2)]
     [10, 8, 6, 4, 3, 3, 2, 2, 2]
     >>> chunks([1, 2], 2)
-    [[1, 2]]
+    [[1], [2]]
     """
     share = max(workers, 1) * GUIDED_SHARE
+    smallest = MIN_CHUNK if len(items) >= MIN_CHUNK * max(workers, 1) else 1
     out: list[list[Any]] = []
     start = 0
     while start < len(items):
-        size = max(MIN_CHUNK, -(-(len(items) - start) // share))
+        size = max(smallest, -(-(len(items) - start) // share))
         out.append(items[start : start + size])
         start += size
     return out

@@ -102,7 +102,9 @@ def test_fused_wall_time_without_measured_work_is_split_evenly():
     assert clock.seconds == {"dedup": 2.0, "pii": 2.0}
 
 
-@pytest.mark.parametrize(("n", "workers"), [(0, 2), (3, 2), (80, 2), (81, 2), (80, 1), (196, 16)])
+@pytest.mark.parametrize(
+    ("n", "workers"), [(0, 2), (2, 2), (3, 2), (20, 16), (80, 2), (81, 2), (80, 1), (196, 16)]
+)
 def test_batches_go_out_in_consecutive_chunks_that_shrink(n, workers):
     batches = list(range(n))
 
@@ -116,6 +118,8 @@ def test_batches_go_out_in_consecutive_chunks_that_shrink(n, workers):
     assert not sizes or sizes[0] <= max(2, -(-n // (2 * workers)))
     assert not sizes or sizes[-1] <= 2
     assert len(result) <= max(1, 2 * workers * (1 + n.bit_length()))
+    # every worker gets a task when there are batches enough for each
+    assert len(result) >= min(n, workers)
 
 
 def test_a_run_without_batches_starts_no_stage(staged, tmp_path, monkeypatch):
